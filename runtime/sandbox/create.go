@@ -1,0 +1,374 @@
+package sandbox
+
+import (
+	"bufio"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/iocage/iocage/runtime/sandbox/model"
+)
+
+// Linux programs the sandbox itself uses (never sent by iocage).
+const (
+	linuxZpool   = "/usr/sbin/zpool"
+	linuxZfsFuse = "/usr/sbin/zfs-fuse"
+	zfsSocket    = "/var/run/zfs/zfs_socket"
+)
+
+// CreateOptions shape a new sandbox.
+type CreateOptions struct {
+	Pool     string // pool name; "zroot" when empty
+	PoolSize int64  // bytes of the file vdev; 4 GiB when zero
+}
+
+// Create makes a sandbox in dir: the root skeleton, a file-backed pool
+// mounted under the root, and an empty state. It is idempotent: an existing
+// sandbox is repaired (mounts and pool import) rather than rebuilt.
+func Create(dir string, opt CreateOptions) (*Config, error) {
+	if opt.Pool == "" {
+		opt.Pool = "zroot"
+	}
+	if opt.PoolSize == 0 {
+		opt.PoolSize = 4 << 30
+	}
+	if err := EnsureZFS(); err != nil {
+		return nil, err
+	}
+	root := filepath.Join(dir, "root")
+	cfg, err := ReadConfig(dir)
+	if err != nil {
+		cfg = &Config{Root: root, Pools: []string{opt.Pool}, Vdevs: []string{filepath.Join(dir, opt.Pool+".img")}}
+	}
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, err
+	}
+	if err := makeRoot(root); err != nil {
+		return nil, fmt.Errorf("sandbox root: %w", err)
+	}
+	for i, pool := range cfg.Pools {
+		if err := ensurePool(pool, cfg.Vdevs[i], root, opt.PoolSize); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := model.NewStore(filepath.Join(dir, "state")); err != nil {
+		return nil, err
+	}
+	if err := WriteConfig(dir, cfg); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// makeRoot lays out a FreeBSD-looking "/" whose programs are Linux's.
+func makeRoot(root string) error {
+	for _, d := range []string{"usr", "dev", "etc", "tmp", "var/run", "var/log", "var/db", "iocage", "proc", "root", "compat/linux"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			return err
+		}
+	}
+	if err := os.Chmod(filepath.Join(root, "tmp"), 0o1777); err != nil {
+		return err
+	}
+	// Debian's merged /usr: /bin, /sbin, /lib* are links into /usr.
+	for _, l := range []string{"bin", "sbin", "lib", "lib32", "lib64", "libx32"} {
+		t, err := os.Readlink("/" + l)
+		if err != nil {
+			continue
+		}
+		p := filepath.Join(root, l)
+		if _, err := os.Lstat(p); err == nil {
+			continue
+		}
+		if err := os.Symlink(t, p); err != nil {
+			return err
+		}
+	}
+	if err := bindMount("/usr", filepath.Join(root, "usr"), true, false); err != nil {
+		return err
+	}
+	if err := bindMount("/dev", filepath.Join(root, "dev"), false, true); err != nil {
+		return err
+	}
+	etc := filepath.Join(root, "etc")
+	for _, f := range []string{"passwd", "group", "nsswitch.conf", "localtime", "services", "protocols"} {
+		if _, err := os.Stat(filepath.Join(etc, f)); err == nil {
+			continue
+		}
+		if b, err := os.ReadFile("/etc/" + f); err == nil {
+			if err := os.WriteFile(filepath.Join(etc, f), b, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	files := map[string]string{
+		"hostid":      newUUID() + "\n",
+		"resolv.conf": "# sandbox resolver: the local mirror is all there is\nnameserver 127.0.0.1\n",
+		"rc.conf":     "hostname=\"sandbox.local\"\nzfs_enable=\"YES\"\nifconfig_em0=\"inet 192.168.1.2/24\"\ndefaultrouter=\"192.168.1.1\"\ncloned_interfaces=\"bridge0\"\n",
+		"hosts":       "127.0.0.1 localhost sandbox.local\n",
+	}
+	for f, content := range files {
+		p := filepath.Join(etc, f)
+		if _, err := os.Stat(p); err == nil {
+			continue
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func newUUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// bindMount binds src on dst unless something is mounted there already.
+func bindMount(src, dst string, readonly, recursive bool) error {
+	if mounted(dst) {
+		return nil
+	}
+	flags := uintptr(syscall.MS_BIND)
+	if recursive {
+		flags |= syscall.MS_REC
+	}
+	if err := syscall.Mount(src, dst, "", flags, ""); err != nil {
+		return fmt.Errorf("bind %s on %s: %w", src, dst, err)
+	}
+	// Keep the sandbox's mounts out of the machine's own tree and back.
+	_ = syscall.Mount("", dst, "", syscall.MS_PRIVATE|syscall.MS_REC, "")
+	if readonly {
+		if err := syscall.Mount("", dst, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
+			return fmt.Errorf("read-only %s: %w", dst, err)
+		}
+	}
+	return nil
+}
+
+// Mounts returns the local mount points at or below prefix, deepest first.
+func Mounts(prefix string) ([]string, error) {
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var out []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 5 {
+			continue
+		}
+		mp := unescapeMount(fields[4])
+		if mp == prefix || strings.HasPrefix(mp, prefix+"/") {
+			out = append(out, mp)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return len(out[i]) > len(out[j]) })
+	return out, sc.Err()
+}
+
+func unescapeMount(s string) string {
+	r := strings.NewReplacer(`\040`, " ", `\011`, "\t", `\012`, "\n", `\134`, `\`)
+	return r.Replace(s)
+}
+
+func mounted(p string) bool {
+	ms, err := Mounts(p)
+	if err != nil {
+		return false
+	}
+	for _, m := range ms {
+		if m == p {
+			return true
+		}
+	}
+	return false
+}
+
+// EnsureZFS starts the zfs-fuse daemon when it is not answering.
+func EnsureZFS() error {
+	if zfsAlive() {
+		return nil
+	}
+	if _, err := os.Stat(linuxZfsFuse); err != nil {
+		return fmt.Errorf("zfs-fuse is not installed (%s): run `iocage sandbox setup` as root, or apt-get install zfs-fuse", linuxZfsFuse)
+	}
+	os.Remove(zfsSocket)
+	cmd := exec.Command(linuxZfsFuse, "--pidfile", "/var/run/zfs-fuse.pid")
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("start zfs-fuse: %v: %s", err, out)
+	}
+	for i := 0; i < 100; i++ {
+		if zfsAlive() {
+			return nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return errors.New("zfs-fuse did not come up (no answer on " + zfsSocket + ")")
+}
+
+func zfsAlive() bool {
+	c, err := net.Dial("unix", zfsSocket)
+	if err != nil {
+		return false
+	}
+	c.Close()
+	return true
+}
+
+func ensurePool(pool, vdev, root string, size int64) error {
+	if err := exec.Command(linuxZpool, "list", "-H", "-o", "name", pool).Run(); err == nil {
+		return nil
+	}
+	if _, err := os.Stat(vdev); err == nil {
+		// Known pool after a daemon restart: import it under our root again.
+		out, err := exec.Command(linuxZpool, "import", "-d", filepath.Dir(vdev), "-R", root, pool).CombinedOutput()
+		if err == nil {
+			return nil
+		}
+		return fmt.Errorf("zpool import %s: %s", pool, strings.TrimSpace(string(out)))
+	}
+	f, err := os.Create(vdev)
+	if err != nil {
+		return err
+	}
+	if err := f.Truncate(size); err != nil {
+		f.Close()
+		return err
+	}
+	f.Close()
+	out, err := exec.Command(linuxZpool, "create", "-R", root, "-m", "none", pool, vdev).CombinedOutput()
+	if err != nil {
+		os.Remove(vdev)
+		return fmt.Errorf("zpool create %s: %s", pool, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// Teardown hooks let models release what they hold (jail processes,
+// interfaces) before the sandbox is unmounted.
+var teardowns []func(sb *model.Sandbox) error
+
+// OnTeardown registers a hook run by Destroy and Reset.
+func OnTeardown(fn func(sb *model.Sandbox) error) { teardowns = append(teardowns, fn) }
+
+// Reset returns the sandbox to a fresh host: jails stopped, modelled state
+// forgotten, mounts under /iocage undone, the pools' datasets destroyed.
+func (b *Backend) Reset() error {
+	var errs []error
+	for _, fn := range teardowns {
+		errs = append(errs, fn(b.sb))
+	}
+	errs = append(errs, unmountBelow(filepath.Join(b.cfg.Root, "iocage"), true))
+	for _, pool := range b.cfg.Pools {
+		out, err := exec.Command(linuxZfs, "list", "-H", "-o", "name", "-d", "1", pool).Output()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("zfs list %s: %w", pool, err))
+			continue
+		}
+		for _, ds := range strings.Fields(string(out)) {
+			if ds == pool {
+				continue
+			}
+			if o, err := exec.Command(linuxZfs, "destroy", "-rRf", ds).CombinedOutput(); err != nil {
+				errs = append(errs, fmt.Errorf("zfs destroy %s: %s", ds, strings.TrimSpace(string(o))))
+			}
+		}
+		_ = exec.Command(linuxZfs, "inherit", "org.freebsd.iocage:active", pool).Run()
+	}
+	errs = append(errs, b.sb.Store.Reset())
+	return errors.Join(errs...)
+}
+
+const linuxZfs = "/usr/sbin/zfs"
+
+// unmountBelow unmounts every non-ZFS mount at or below p (ZFS mounts too
+// when all is set), deepest first.
+func unmountBelow(p string, all bool) error {
+	ms, err := Mounts(p)
+	if err != nil {
+		return err
+	}
+	zfsMounts := map[string]bool{}
+	if !all {
+		zfsMounts = fuseMounts()
+	}
+	var errs []error
+	for _, m := range ms {
+		if zfsMounts[m] {
+			continue
+		}
+		if err := syscall.Unmount(m, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) {
+			errs = append(errs, fmt.Errorf("unmount %s: %w", m, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func fuseMounts() map[string]bool {
+	out := map[string]bool{}
+	f, err := os.Open("/proc/self/mountinfo")
+	if err != nil {
+		return out
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.Contains(line, " - fuse.zfs ") {
+			fields := strings.Fields(line)
+			out[unescapeMount(fields[4])] = true
+		}
+	}
+	return out
+}
+
+// Destroy removes the sandbox in dir entirely: jails, mounts, pools, files.
+func Destroy(dir string) error {
+	cfg, err := ReadConfig(dir)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || strings.Contains(err.Error(), "no sandbox") {
+			return nil
+		}
+		return err
+	}
+	var errs []error
+	if b, err := Open(dir); err == nil {
+		for _, fn := range teardowns {
+			errs = append(errs, fn(b.sb))
+		}
+	}
+	errs = append(errs, unmountBelow(filepath.Join(cfg.Root, "iocage"), false))
+	for _, pool := range cfg.Pools {
+		if exec.Command(linuxZpool, "list", "-H", pool).Run() == nil {
+			if out, err := exec.Command(linuxZpool, "destroy", "-f", pool).CombinedOutput(); err != nil {
+				errs = append(errs, fmt.Errorf("zpool destroy %s: %s", pool, strings.TrimSpace(string(out))))
+			}
+		}
+	}
+	errs = append(errs, unmountBelow(cfg.Root, true))
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	if ms, _ := Mounts(cfg.Root); len(ms) > 0 {
+		return fmt.Errorf("sandbox %s: still mounted: %s", dir, strings.Join(ms, ", "))
+	}
+	return os.RemoveAll(dir)
+}
