@@ -130,3 +130,45 @@ func Helper(name string) (func(args []string) int, bool) {
 
 // HelperArg is the first argument that marks a helper process.
 const HelperArg = "__sandbox-helper"
+
+var jailAware = map[string]bool{}
+
+// MarkJailAware says that prog, when run inside a jail through jexec, is
+// answered by its model in the jail's context (Env.Jail set) rather than by
+// a binary in the jail: ifconfig and route act on the jail's vnet.
+func MarkJailAware(prog string) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	jailAware[prog] = true
+}
+
+// JailAware reports whether prog is answered by its model inside jails.
+func JailAware(prog string) bool {
+	regMu.RLock()
+	defer regMu.RUnlock()
+	return jailAware[prog]
+}
+
+var jailRemoved []func(tx *Tx, name string, jid int) error
+
+// OnJailRemoved registers fn to run, inside the jail model's state
+// transaction, when a jail is removed: other models release what belonged
+// to it (vnet interfaces go back to the host, per-jail settings go).
+func OnJailRemoved(fn func(tx *Tx, name string, jid int) error) {
+	regMu.Lock()
+	defer regMu.Unlock()
+	jailRemoved = append(jailRemoved, fn)
+}
+
+// JailRemoved runs the OnJailRemoved hooks.
+func JailRemoved(tx *Tx, name string, jid int) error {
+	regMu.RLock()
+	hooks := append([]func(*Tx, string, int) error(nil), jailRemoved...)
+	regMu.RUnlock()
+	for _, fn := range hooks {
+		if err := fn(tx, name, jid); err != nil {
+			return err
+		}
+	}
+	return nil
+}

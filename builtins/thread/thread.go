@@ -1,0 +1,54 @@
+// Package thread carries the per-run values of a Starlark run — the host, the
+// context, output writers, dry-run — on the starlark.Thread, so builtins read
+// them through typed getters instead of package globals. It is a leaf: the
+// builtins and starlib both import it, it imports neither.
+package thread
+
+import (
+	"context"
+	"io"
+	"os"
+
+	"go.starlark.net/starlark"
+
+	"github.com/iocage/iocage/runtime"
+)
+
+const key = "iocage.run"
+
+// Run holds what one run of a script shares with every builtin it calls.
+type Run struct {
+	Ctx    context.Context
+	Host   *runtime.Host
+	Stdout io.Writer // data the script prints
+	Stderr io.Writer // progress and messages
+	// Interactive is true when standard output is a terminal (progress
+	// bars, prompts).
+	Interactive bool
+	// Stdin is where prompts read answers; nil means none can be asked.
+	Stdin io.Reader
+}
+
+// Set attaches r to t.
+func Set(t *starlark.Thread, r *Run) { t.SetLocal(key, r) }
+
+// Get returns the run of t; a thread without one gets a background run on
+// no host, so misuse shows up as a clear error from Host rather than a panic.
+func Get(t *starlark.Thread) *Run {
+	if r, ok := t.Local(key).(*Run); ok && r != nil {
+		return r
+	}
+	return &Run{Ctx: context.Background(), Stdout: os.Stdout, Stderr: os.Stderr}
+}
+
+// Context is the run's context; cancelled on Ctrl-C or timeout.
+func Context(t *starlark.Thread) context.Context { return Get(t).Ctx }
+
+// Host is the host the run drives.
+func Host(t *starlark.Thread) *runtime.Host { return Get(t).Host }
+
+// Stdout is where data goes.
+func Stdout(t *starlark.Thread) io.Writer { return Get(t).Stdout }
+
+// Stderr is where messages go.
+func Stderr(t *starlark.Thread) io.Writer { return Get(t).Stderr }

@@ -1,0 +1,2 @@
+// Package jails is being written.
+package jails

@@ -1,0 +1,2 @@
+// Package netmodel is being written.
+package netmodel

@@ -1,0 +1,2 @@
+// Package sysmodel is being written.
+package sysmodel

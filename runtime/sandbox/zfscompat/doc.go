@@ -1,0 +1,2 @@
+// Package zfscompat is being written.
+package zfscompat
