@@ -138,27 +138,6 @@ func newUUID() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-// bindMount binds src on dst unless something is mounted there already.
-func bindMount(src, dst string, readonly, recursive bool) error {
-	if mounted(dst) {
-		return nil
-	}
-	flags := uintptr(syscall.MS_BIND)
-	if recursive {
-		flags |= syscall.MS_REC
-	}
-	if err := syscall.Mount(src, dst, "", flags, ""); err != nil {
-		return fmt.Errorf("bind %s on %s: %w", src, dst, err)
-	}
-	// Keep the sandbox's mounts out of the machine's own tree and back.
-	_ = syscall.Mount("", dst, "", syscall.MS_PRIVATE|syscall.MS_REC, "")
-	if readonly {
-		if err := syscall.Mount("", dst, "", syscall.MS_BIND|syscall.MS_REMOUNT|syscall.MS_RDONLY, ""); err != nil {
-			return fmt.Errorf("read-only %s: %w", dst, err)
-		}
-	}
-	return nil
-}
 
 // Mounts returns the local mount points at or below prefix, deepest first.
 func Mounts(prefix string) ([]string, error) {
@@ -299,28 +278,6 @@ func (b *Backend) Reset() error {
 
 const linuxZfs = "/usr/sbin/zfs"
 
-// unmountBelow unmounts every non-ZFS mount at or below p (ZFS mounts too
-// when all is set), deepest first.
-func unmountBelow(p string, all bool) error {
-	ms, err := Mounts(p)
-	if err != nil {
-		return err
-	}
-	zfsMounts := map[string]bool{}
-	if !all {
-		zfsMounts = fuseMounts()
-	}
-	var errs []error
-	for _, m := range ms {
-		if zfsMounts[m] {
-			continue
-		}
-		if err := syscall.Unmount(m, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.EINVAL) {
-			errs = append(errs, fmt.Errorf("unmount %s: %w", m, err))
-		}
-	}
-	return errors.Join(errs...)
-}
 
 func fuseMounts() map[string]bool {
 	out := map[string]bool{}

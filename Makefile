@@ -1,0 +1,57 @@
+# iocage — readable by BSD make and GNU make alike: plain targets and
+# variables only.
+
+GO      ?= go
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BIN      = bin/iocage
+PKGS     = ./...
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/iocage
+
+# deps installs what the sandbox and the tests need on Debian (as root):
+# zfs-fuse, busybox-static, xz-utils, and starts the zfs-fuse daemon.
+deps: build
+	./$(BIN) sandbox deps
+
+# The whole test suite: Go tests (sandbox tests included, they need root)
+# and the shipped recipes' .star tests.
+test: deps
+	$(GO) test -p 2 -timeout 15m $(PKGS)
+	./$(BIN) test recipes
+
+# The main job: a sandbox host, a release fetched from the local mirror, a
+# jail created and started, a command run inside it, and the jail listed.
+demo: build
+	./$(BIN) sandbox setup
+	./$(BIN) fetch release=14.3-RELEASE
+	./$(BIN) create -c tag=demo release=14.3-RELEASE ip4_addr="em0|192.168.1.10/24"
+	./$(BIN) start demo
+	./$(BIN) exec demo /bin/freebsd-version -u
+	./$(BIN) exec demo /bin/sh -c "echo hello from \$$(hostname) in a jail"
+	./$(BIN) list
+
+bench: build
+	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)
+
+lint:
+	test -z "`gofmt -l cmd starlib builtins runtime recipes`"
+	$(GO) vet $(PKGS)
+	GOOS=freebsd GOARCH=amd64 $(GO) build $(PKGS)
+	GOOS=freebsd GOARCH=arm64 $(GO) build $(PKGS)
+	GOOS=freebsd GOARCH=amd64 $(GO) vet $(PKGS)
+
+# FreeBSD install: the binary, the man page and the rc.d script.
+install: build
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/man/man8 $(DESTDIR)$(PREFIX)/etc/rc.d
+	install -m 0555 $(BIN) $(DESTDIR)$(PREFIX)/sbin/iocage
+	./$(BIN) man > $(DESTDIR)$(PREFIX)/man/man8/iocage.8
+	install -m 0555 etc/rc.d/iocage $(DESTDIR)$(PREFIX)/etc/rc.d/iocage
+
+clean:
+	rm -rf bin
+
+.PHONY: all build deps test demo bench lint install clean

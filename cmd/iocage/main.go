@@ -1,0 +1,84 @@
+// Command iocage is a FreeBSD jail manager built on ZFS and Starlark. Its
+// verbs are thin: each turns its arguments into keyword arguments of a
+// shipped recipe's main() and renders what the recipe returns. On Linux it
+// drives the sandbox host (see runtime/sandbox) instead of FreeBSD.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/iocage/iocage/runtime/sandbox"
+)
+
+// Version is the program version; the release build sets it with -ldflags.
+var Version = "0.1.0-dev"
+
+// Exit codes callers can rely on.
+const (
+	exitOK       = 0
+	exitFailure  = 1
+	exitUsage    = 2
+	exitNotFound = 3
+)
+
+func main() {
+	sandbox.Main()
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args, os.Stdin, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is main without the process: tests call it in-process.
+func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	app := newApp(stdin, stdout, stderr)
+	err := app.RunContext(ctx, args)
+	if err == nil {
+		return exitOK
+	}
+	return report(stderr, err, debugRequested(args))
+}
+
+// exitError carries an exit code chosen by a verb.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+// report prints err the one way every verb's errors are printed.
+func report(stderr io.Writer, err error, debug bool) int {
+	var ee *exitError
+	code := exitFailure
+	if errors.As(err, &ee) {
+		code = ee.code
+		if ee.err == nil {
+			return code
+		}
+	}
+	fmt.Fprintf(stderr, "iocage: error: %s\n", errorText(err, debug))
+	if h := hintFor(err); h != "" {
+		fmt.Fprintf(stderr, "hint: %s\n", h)
+	}
+	return code
+}
+
+func debugRequested(args []string) bool {
+	for _, a := range args[1:] {
+		if a == "--debug" {
+			return true
+		}
+		if a == "--" {
+			break
+		}
+	}
+	return false
+}
