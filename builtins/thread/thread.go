@@ -27,6 +27,9 @@ type Run struct {
 	Interactive bool
 	// Stdin is where prompts read answers; nil means none can be asked.
 	Stdin io.Reader
+	// Undo collects the inverse of every change, rolled back when the run
+	// fails.
+	Undo *Undo
 }
 
 // Set attaches r to t.
