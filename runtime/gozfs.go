@@ -93,6 +93,11 @@ func (h *Host) GoZFS(ctx context.Context, change bool, argv []string, fn func() 
 		h.note(Event{Cmd: c.String(), DryRun: true})
 		return nil
 	}
+	if change && h.injected() {
+		line := (&Cmd{Path: argv[0], Args: argv[1:]}).String()
+		h.note(Event{Cmd: line, ExitCode: -1})
+		return fmt.Errorf("%s: %w", line, ErrInjected)
+	}
 	gozfsMu.Lock()
 	defer gozfsMu.Unlock()
 	r := &zfsRecorder{h: h, pending: map[string]pendingCmd{}}

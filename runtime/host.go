@@ -174,6 +174,37 @@ type Host struct {
 	count  int
 	events []Event
 	record bool
+	// failAt makes the failAt-th change (1-based, counted from
+	// InjectFailure) fail; 0 means never. Fault tests use it to prove
+	// that a verb failing at any step leaves the host as it was.
+	failAt  int
+	changes int
+}
+
+// ErrInjected is the error of a change failed by InjectFailure.
+var ErrInjected = errors.New("injected failure")
+
+// InjectFailure makes the n-th host change from now on fail with
+// ErrInjected without being made (n >= 1); 0 turns injection off.
+func (h *Host) InjectFailure(n int) {
+	h.mu.Lock()
+	h.failAt, h.changes = n, 0
+	h.mu.Unlock()
+}
+
+// Changes is how many changes have been attempted since InjectFailure.
+func (h *Host) Changes() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.changes
+}
+
+// injected counts a change and reports whether it must fail.
+func (h *Host) injected() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.changes++
+	return h.failAt > 0 && h.changes == h.failAt
 }
 
 // New wraps a backend.
@@ -248,6 +279,10 @@ func (h *Host) Run(ctx context.Context, c *Cmd) (*Result, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if c.Change && h.injected() {
+		h.note(Event{Cmd: line, ExitCode: -1})
+		return &Result{ExitCode: -1}, fmt.Errorf("%s: %w", line, ErrInjected)
 	}
 	run := *c
 	var stdout, stderr bytes.Buffer
@@ -336,6 +371,10 @@ func (h *Host) fileChange(desc string, do func() error) error {
 		fmt.Fprintf(h.opts.Out, "would %s\n", desc)
 		h.note(Event{Cmd: desc, DryRun: true})
 		return nil
+	}
+	if h.injected() {
+		h.note(Event{Cmd: desc, ExitCode: -1})
+		return fmt.Errorf("%s: %w", desc, ErrInjected)
 	}
 	start := time.Now()
 	err := do()
