@@ -138,7 +138,6 @@ func newUUID() string {
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
 }
 
-
 // Mounts returns the local mount points at or below prefix, deepest first.
 func Mounts(prefix string) ([]string, error) {
 	f, err := os.Open("/proc/self/mountinfo")
@@ -277,7 +276,6 @@ func (b *Backend) Reset() error {
 }
 
 const linuxZfs = "/usr/sbin/zfs"
-
 
 func fuseMounts() map[string]bool {
 	out := map[string]bool{}
