@@ -260,7 +260,13 @@ func (h *Host) note(ev Event) {
 		if ev.DryRun {
 			status = "dry-run"
 		}
-		fmt.Fprintf(h.opts.Trace, "+ %s  (%s, %s)\n", ev.Cmd, ev.Duration.Round(time.Microsecond), status)
+		// The sandbox says so on every line: its transcript is what
+		// FreeBSD would be sent, but nothing ran on FreeBSD.
+		where := ""
+		if strings.HasPrefix(h.b.Name(), "sandbox") {
+			where = "[sandbox] "
+		}
+		fmt.Fprintf(h.opts.Trace, "+ %s%s  (%s, %s)\n", where, ev.Cmd, ev.Duration.Round(time.Microsecond), status)
 	}
 }
 
