@@ -2,10 +2,12 @@ package sandbox
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"net"
 	"os"
@@ -16,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/iocage/iocage/runtime"
 	"github.com/iocage/iocage/runtime/sandbox/model"
 )
 
@@ -254,22 +257,28 @@ func (b *Backend) Reset() error {
 	for _, fn := range teardowns {
 		errs = append(errs, fn(b.sb))
 	}
-	errs = append(errs, unmountBelow(filepath.Join(b.cfg.Root, "iocage"), true))
+	// Mounts that are not ZFS (nullfs, devfs ...) go first, then the
+	// datasets through the modelled zfs, which unmounts before destroying
+	// (zfs-fuse refuses to destroy a mounted dataset).
+	errs = append(errs, unmountBelow(filepath.Join(b.cfg.Root, "iocage"), false))
+	ctx := context.Background()
 	for _, pool := range b.cfg.Pools {
-		out, err := exec.Command(linuxZfs, "list", "-H", "-o", "name", "-d", "1", pool).Output()
-		if err != nil {
+		var out strings.Builder
+		if _, err := b.Exec(ctx, &runtime.Cmd{Path: runtime.ZFS, Args: []string{"list", "-H", "-o", "name", "-d", "1", pool}, Stdout: &out, Stderr: io.Discard}); err != nil {
 			errs = append(errs, fmt.Errorf("zfs list %s: %w", pool, err))
 			continue
 		}
-		for _, ds := range strings.Fields(string(out)) {
+		for _, ds := range strings.Fields(out.String()) {
 			if ds == pool {
 				continue
 			}
-			if o, err := exec.Command(linuxZfs, "destroy", "-rRf", ds).CombinedOutput(); err != nil {
-				errs = append(errs, fmt.Errorf("zfs destroy %s: %s", ds, strings.TrimSpace(string(o))))
+			var stderr strings.Builder
+			code, err := b.Exec(ctx, &runtime.Cmd{Path: runtime.ZFS, Args: []string{"destroy", "-rRf", ds}, Stdout: io.Discard, Stderr: &stderr})
+			if err != nil || code != 0 {
+				errs = append(errs, fmt.Errorf("zfs destroy %s: %v %s", ds, err, strings.TrimSpace(stderr.String())))
 			}
 		}
-		_ = exec.Command(linuxZfs, "inherit", "org.freebsd.iocage:active", pool).Run()
+		_, _ = b.Exec(ctx, &runtime.Cmd{Path: runtime.ZFS, Args: []string{"inherit", "org.freebsd.iocage:active", pool}, Stdout: io.Discard, Stderr: io.Discard})
 	}
 	errs = append(errs, b.sb.Store.Reset())
 	return errors.Join(errs...)

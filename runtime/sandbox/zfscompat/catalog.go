@@ -1,0 +1,310 @@
+package zfscompat
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/iocage/iocage/runtime/sandbox/model"
+)
+
+// value is one property of one dataset as zfs-fuse reported it.
+type value struct{ v, src string }
+
+// dataset is one row of the catalog.
+type dataset struct {
+	name string
+	typ  int
+	vals map[string]value // by zfs-fuse property name
+	seq  int              // position in zfs-fuse's output: snapshots in creation order
+}
+
+// fsPart is the dataset name without its snapshot part.
+func (d *dataset) fsPart() string {
+	if i := strings.IndexByte(d.name, '@'); i >= 0 {
+		return d.name[:i]
+	}
+	return d.name
+}
+
+// catalog is a read of every dataset of some pools, made with one zfs-fuse
+// process.
+type catalog struct {
+	sb     *model.Sandbox
+	sets   []*dataset
+	byName map[string]*dataset
+	clones map[string][]string // snapshot -> datasets cloned from it
+}
+
+// typeOf maps zfs-fuse's type word.
+func typeOf(s string) int {
+	switch s {
+	case "filesystem":
+		return tFS
+	case "volume":
+		return tVol
+	case "snapshot":
+		return tSnap
+	}
+	return 0
+}
+
+// poolOf is the pool part of a dataset name.
+func poolOf(name string) string {
+	if i := strings.IndexAny(name, "/@"); i >= 0 {
+		return name[:i]
+	}
+	return name
+}
+
+// ours reports whether name lies in one of the sandbox's pools.
+func ours(sb *model.Sandbox, name string) bool {
+	p := poolOf(name)
+	for _, q := range sb.Pools {
+		if p == q {
+			return true
+		}
+	}
+	return false
+}
+
+// loadCatalog reads fuseProps (plus type, creation and origin) of every
+// dataset in pools with one `zfs get -Hp`. "all" reads every property.
+func loadCatalog(e *model.Env, pools []string, fuseProps []string) (*catalog, error) {
+	c := &catalog{sb: e.SB, byName: map[string]*dataset{}, clones: map[string][]string{}}
+	if len(pools) == 0 {
+		return c, nil
+	}
+	want := map[string]bool{"type": true, "origin": true}
+	all := false
+	for _, p := range fuseProps {
+		if p == "all" {
+			all = true
+		}
+		want[p] = true
+	}
+	list := "all"
+	if !all {
+		var names []string
+		for p := range want {
+			names = append(names, p)
+		}
+		sort.Strings(names)
+		list = strings.Join(names, ",")
+	}
+	args := append([]string{"get", "-Hp", "-r", "-o", "name,property,value,source", list}, pools...)
+	r := run(e.Ctx, fuseZFS, args...)
+	if r.code != 0 {
+		return nil, fmt.Errorf("%s", strings.TrimSpace(unroot(e.SB, r.stderr)))
+	}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		f := strings.SplitN(line, "\t", 4)
+		if len(f) != 4 {
+			continue
+		}
+		d := c.byName[f[0]]
+		if d == nil {
+			d = &dataset{name: f[0], vals: map[string]value{}, seq: len(c.sets)}
+			c.byName[f[0]] = d
+			c.sets = append(c.sets, d)
+		}
+		d.vals[f[1]] = value{f[2], f[3]}
+		if f[1] == "type" {
+			d.typ = typeOf(f[2])
+		}
+	}
+	for _, d := range c.sets {
+		if o := d.vals["origin"].v; o != "" && o != "-" {
+			c.clones[o] = append(c.clones[o], d.name)
+		}
+	}
+	for _, cl := range c.clones {
+		sort.Strings(cl)
+	}
+	return c, nil
+}
+
+// fuseNeeds lists the zfs-fuse properties an OpenZFS property is made from.
+func fuseNeeds(name string, p *prop) []string {
+	if p == nil {
+		return []string{name}
+	}
+	switch name {
+	case "compression":
+		return []string{"compression", ShadowCompression}
+	case "refcompressratio":
+		return []string{"compressratio"}
+	case "written":
+		return []string{"usedbydataset", "used"}
+	case "logicalused":
+		return []string{"used"}
+	case "logicalreferenced":
+		return []string{"referenced"}
+	}
+	if p.fuse != "" {
+		return []string{p.fuse}
+	}
+	return nil
+}
+
+// value returns a property of d as OpenZFS prints it; ok is false where the
+// property does not apply (OpenZFS prints "-").
+func (c *catalog) value(d *dataset, name string, p *prop, literal bool) (v, src string, ok bool) {
+	if p == nil { // a user property
+		uv, found := d.vals[name]
+		if !found {
+			return "-", "-", true
+		}
+		return uv.v, uv.src, true
+	}
+	if p.types&d.typ == 0 {
+		return "-", "-", false
+	}
+	var raw value
+	switch name {
+	case "name":
+		return d.name, "-", true
+	case "clones":
+		cl := c.clones[d.name]
+		if len(cl) == 0 {
+			return "-", "-", false
+		}
+		return strings.Join(cl, ","), "-", true
+	case "compression":
+		raw = d.vals["compression"]
+		if sh := d.vals[ShadowCompression].v; raw.v == "lzjb" && sh != "" && sh != "-" && sh != noShadow {
+			raw.v = sh
+		}
+	case "refcompressratio":
+		raw = value{d.vals["compressratio"].v, "-"}
+	case "written":
+		// zfs-fuse has no written: the space the dataset itself holds
+		// (for a snapshot, what only it holds) stands in for it.
+		if d.typ == tSnap {
+			raw = value{d.vals["used"].v, "-"}
+		} else {
+			raw = value{d.vals["usedbydataset"].v, "-"}
+		}
+	case "logicalused":
+		// Logical (uncompressed) sizes are approximated by physical ones.
+		raw = value{d.vals["used"].v, "-"}
+	case "logicalreferenced":
+		raw = value{d.vals["referenced"].v, "-"}
+	case "mountpoint":
+		raw = d.vals["mountpoint"]
+		raw.v = unrootPath(c.sb, raw.v)
+		raw.src = unroot(c.sb, raw.src)
+	default:
+		if p.fuse == "" {
+			return p.def, "default", true
+		}
+		var found bool
+		raw, found = d.vals[p.fuse]
+		if !found {
+			return "-", "-", false
+		}
+	}
+	if raw.v == "" {
+		return "-", "-", false
+	}
+	return formatValue(p, raw.v, literal), raw.src, true
+}
+
+// selection says which datasets a list or get visits.
+type selection struct {
+	recurse    bool
+	depth      int // with recurse; -1 for unlimited
+	types      int
+	typesGiven bool
+}
+
+// pick returns the datasets targets name under sel, sorted as libzfs sorts
+// by default, and prints "cannot open" for targets that do not exist.
+func (c *catalog) pick(e *model.Env, targets []string, sel selection) ([]*dataset, int) {
+	rc := 0
+	seen := map[*dataset]bool{}
+	var out []*dataset
+	add := func(d *dataset) {
+		if !seen[d] {
+			seen[d] = true
+			out = append(out, d)
+		}
+	}
+	if len(targets) == 0 {
+		for _, d := range c.sets {
+			depth := strings.Count(d.fsPart(), "/")
+			if d.typ == tSnap {
+				depth++
+			}
+			if d.typ&sel.types != 0 && (!sel.recurse || sel.depth < 0 || depth <= sel.depth) {
+				add(d)
+			}
+		}
+	}
+	for _, t := range targets {
+		d := c.byName[t]
+		if d == nil || !ours(e.SB, t) {
+			fmt.Fprintf(e.Stderr, "cannot open '%s': dataset does not exist\n", t)
+			rc = 1
+			continue
+		}
+		if d.typ&sel.types != 0 || (!sel.typesGiven && d.typ == tSnap) {
+			add(d)
+		}
+		if !sel.recurse || d.typ == tSnap {
+			continue
+		}
+		base := strings.Count(t, "/")
+		for _, x := range c.sets {
+			fs := x.fsPart()
+			if !(fs == t && x.typ == tSnap || strings.HasPrefix(fs, t+"/")) {
+				continue
+			}
+			depth := strings.Count(fs, "/") - base
+			if x.typ == tSnap {
+				depth++
+			}
+			if x.typ&sel.types != 0 && (sel.depth < 0 || depth <= sel.depth) {
+				add(x)
+			}
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return lessByName(out[i], out[j]) })
+	return out, rc
+}
+
+// lessByName is libzfs's default order: by file system name, a file system
+// before its snapshots, snapshots in creation order.
+func lessByName(a, b *dataset) bool {
+	af, bf := a.fsPart(), b.fsPart()
+	if af != bf {
+		return af < bf
+	}
+	as, bs := a.typ == tSnap, b.typ == tSnap
+	if as != bs {
+		return !as
+	}
+	return a.seq < b.seq
+}
+
+// parseTypes reads a -t list.
+func parseTypes(s string) (int, bool) {
+	t := 0
+	for _, w := range strings.Split(s, ",") {
+		switch w {
+		case "filesystem", "fs":
+			t |= tFS
+		case "volume", "vol":
+			t |= tVol
+		case "snapshot", "snap":
+			t |= tSnap
+		case "bookmark":
+			// zfs-fuse has no bookmarks: there are never any to show.
+		case "all":
+			t |= tAll
+		default:
+			return 0, false
+		}
+	}
+	return t, true
+}

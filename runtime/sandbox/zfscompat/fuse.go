@@ -1,0 +1,84 @@
+package zfscompat
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os/exec"
+	"strings"
+	"sync/atomic"
+
+	"github.com/iocage/iocage/runtime/sandbox/model"
+)
+
+// The zfs-fuse command-line tools, run directly (they talk to the zfs-fuse
+// daemon over its socket; chrooting them would hide that socket).
+const (
+	fuseZFS   = "/usr/sbin/zfs"
+	fuseZpool = "/usr/sbin/zpool"
+)
+
+var fuseRuns atomic.Int64
+
+// FuseRuns returns how many zfs-fuse processes this process has started, so
+// tests can prove that a listing costs one process, not one per dataset.
+func FuseRuns() int64 { return fuseRuns.Load() }
+
+// fuseResult is one finished zfs-fuse run.
+type fuseResult struct {
+	stdout, stderr string
+	code           int
+}
+
+// run runs a zfs-fuse tool to completion, capturing its output.
+func run(ctx context.Context, prog string, args ...string) fuseResult {
+	var out, errb bytes.Buffer
+	code := stream(ctx, prog, args, nil, &out, &errb)
+	return fuseResult{stdout: out.String(), stderr: errb.String(), code: code}
+}
+
+// stream runs a zfs-fuse tool with the given stdio; send and receive pass
+// their streams through here without holding them in memory.
+func stream(ctx context.Context, prog string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fuseRuns.Add(1)
+	cmd := exec.CommandContext(ctx, prog, args...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
+	err := cmd.Run()
+	if err == nil {
+		return 0
+	}
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() >= 0 {
+		return ee.ExitCode()
+	}
+	io.WriteString(stderr, "zfs: cannot run zfs-fuse: "+err.Error()+"\n")
+	return 1
+}
+
+// unroot turns local paths under the sandbox root back into host paths in
+// text zfs-fuse printed: the pool's altroot is the sandbox root, which a
+// FreeBSD host does not have.
+func unroot(sb *model.Sandbox, s string) string {
+	root := strings.TrimSuffix(sb.Root, "/")
+	if root == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, root+"/", "/")
+	return strings.ReplaceAll(s, root, "/")
+}
+
+// unrootPath is unroot for a single mountpoint value.
+func unrootPath(sb *model.Sandbox, p string) string {
+	root := strings.TrimSuffix(sb.Root, "/")
+	switch {
+	case root == "":
+		return p
+	case p == root:
+		return "/"
+	case strings.HasPrefix(p, root+"/"):
+		return p[len(root):]
+	}
+	return p
+}
