@@ -237,3 +237,13 @@ func lastLines(b []byte, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// Deps installs the Debian packages the sandbox and the tests need and
+// starts the zfs-fuse daemon: what `make test` needs on a fresh machine,
+// without making a sandbox.
+func Deps(ctx context.Context, out io.Writer) error {
+	if err := ensurePackages(ctx, out, runProgram); err != nil {
+		return err
+	}
+	return sandbox.EnsureZFS()
+}
