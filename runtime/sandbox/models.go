@@ -1,9 +1,22 @@
 package sandbox
 
-// The modelled programs register themselves with the model package.
+// The modelled programs register themselves with the model package; what
+// they must release between tests is wired here, where all are known.
 import (
-	_ "github.com/iocage/iocage/runtime/sandbox/jails"
+	"github.com/iocage/iocage/runtime/sandbox/jails"
+	"github.com/iocage/iocage/runtime/sandbox/model"
 	_ "github.com/iocage/iocage/runtime/sandbox/netmodel"
 	_ "github.com/iocage/iocage/runtime/sandbox/sysmodel"
-	_ "github.com/iocage/iocage/runtime/sandbox/zfscompat"
+	"github.com/iocage/iocage/runtime/sandbox/zfscompat"
 )
+
+func init() {
+	OnTeardown(jails.Teardown)
+	zfscompat.LookupJail = func(tx *model.Tx, idOrName string) (string, int, bool) {
+		r, ok := jails.Lookup(tx, idOrName)
+		if !ok {
+			return "", 0, false
+		}
+		return r.Name, r.JID, true
+	}
+}
