@@ -5,7 +5,7 @@ package sandbox
 import (
 	"github.com/iocage/iocage/runtime/sandbox/jails"
 	"github.com/iocage/iocage/runtime/sandbox/model"
-	_ "github.com/iocage/iocage/runtime/sandbox/netmodel"
+	"github.com/iocage/iocage/runtime/sandbox/netmodel"
 	_ "github.com/iocage/iocage/runtime/sandbox/sysmodel"
 	"github.com/iocage/iocage/runtime/sandbox/zfscompat"
 )
@@ -18,5 +18,12 @@ func init() {
 			return "", 0, false
 		}
 		return r.Name, r.JID, true
+	}
+	netmodel.LookupJail = func(tx *model.Tx, nameOrJID string) (netmodel.Jail, bool) {
+		r, ok := jails.Lookup(tx, nameOrJID)
+		if !ok || !r.Running() {
+			return netmodel.Jail{}, false
+		}
+		return netmodel.Jail{Name: r.Name, JID: r.JID, VNet: r.VNet}, true
 	}
 }
