@@ -10,7 +10,9 @@ import (
 	"go.starlark.net/starlark"
 	"go.starlark.net/starlarkstruct"
 
+	jailmod "github.com/iocage/iocage/builtins/jail"
 	"github.com/iocage/iocage/builtins/thread"
+	zfsmod "github.com/iocage/iocage/builtins/zfs"
 	"github.com/iocage/iocage/runtime"
 )
 
@@ -30,6 +32,8 @@ var modules = []moduleEntry{
 	{"json", func(*runtime.Host) *starlarkstruct.Module { return json.Module }, jsonDocs},
 	{"math", func(*runtime.Host) *starlarkstruct.Module { return math.Module }, mathDocs},
 	{"time", func(*runtime.Host) *starlarkstruct.Module { return time.Module }, timeDocs},
+	{"zfs", zfsmod.NewModule, zfsmod.Docs},
+	{"jail", jailmod.NewModule, jailmod.Docs},
 }
 
 // globalDocs documents the predeclared names that are not modules.

@@ -321,6 +321,16 @@ func Destroy(dir string) error {
 	}
 	errs = append(errs, unmountBelow(filepath.Join(cfg.Root, "iocage"), false))
 	for _, pool := range cfg.Pools {
+		// zfs-fuse will not destroy a pool with mounted datasets, even with
+		// -f: unmount them through zfs, deepest first. (Unmounting them
+		// behind its back leaves it believing they are busy.)
+		if out, err := exec.Command(linuxZfs, "list", "-H", "-o", "name", "-r", pool).Output(); err == nil {
+			names := strings.Fields(string(out))
+			sort.Sort(sort.Reverse(sort.StringSlice(names)))
+			for _, ds := range names {
+				_ = exec.Command(linuxZfs, "unmount", "-f", ds).Run()
+			}
+		}
 		if exec.Command(linuxZpool, "list", "-H", pool).Run() == nil {
 			if out, err := exec.Command(linuxZpool, "destroy", "-f", pool).CombinedOutput(); err != nil {
 				errs = append(errs, fmt.Errorf("zpool destroy %s: %s", pool, strings.TrimSpace(string(out))))
