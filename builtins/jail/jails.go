@@ -142,7 +142,7 @@ func Defaults(ctx context.Context, h *runtime.Host, pool string) (*Jail, error) 
 	d, err := zfs.Get(ctx, h, DefaultsDS(pool), jailColumns()...)
 	if err != nil {
 		if errors.Is(err, runtime.ErrNotExist) {
-			return nil, fmt.Errorf("defaults of pool %s: %w (run a changing command such as `iocage set` once to create them)", pool, err)
+			return nil, fmt.Errorf("defaults of pool %s: %w (`iocage activate %s` lays out the iocage datasets)", pool, err, pool)
 		}
 		return nil, err
 	}
