@@ -69,7 +69,7 @@ net.epair_destroy(host)
 /usr/sbin/jexec ioc-a1b2 /sbin/route add default 192.168.1.1
 /usr/sbin/setfib 2 /usr/sbin/jexec ioc-a1b2 /sbin/route add -6 default 2001:db8::1
 /sbin/ifconfig em0 192.168.1.50/32 alias
-/sbin/ifconfig em0 192.168.1.50 -alias
+/sbin/ifconfig em0 inet 192.168.1.50 -alias
 /sbin/ifconfig em0 inet6 2001:db8::50 -alias
 /sbin/ifconfig bridge0 mtu 9000
 /usr/sbin/setfib 1 /usr/sbin/jexec ioc-a1b2 /sbin/ifconfig vnet0 up
@@ -110,7 +110,7 @@ net.vnet_move(e.b, "ioc-missing")
 	}
 	calls := s.Calls()
 	if diff := cmp.Diff([]string{
-		"/sbin/ifconfig em0 10.0.0.9 -alias",
+		"/sbin/ifconfig em0 inet 10.0.0.9 -alias",
 		"/sbin/ifconfig bridge0 deletem epair0a",
 		"/sbin/ifconfig epair0a destroy",
 	}, calls[len(calls)-3:]); diff != "" {
@@ -231,6 +231,71 @@ func TestDocsCoverEveryBuiltin(t *testing.T) {
 	for name := range Docs {
 		if _, ok := m.Members[strings.TrimPrefix(name, "net.")]; !ok && name != "net" {
 			t.Errorf("Docs has %s, which is no builtin", name)
+		}
+	}
+}
+
+func TestBridgesAndDetail(t *testing.T) {
+	mine := "bridge1: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500\n\tdescription: created by iocage\n\tgroups: bridge\n"
+	admin := "bridge0: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500\n\tgroups: bridge\n"
+	busy := "bridge2: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500\n\tdescription: created by iocage\n" +
+		"\tmember: vnet0:3 flags=143<LEARNING,DISCOVER,AUTOEDGE,AUTOPTP>\n\tgroups: bridge\n"
+	h, s := scripted(t, map[string]runtime.Reply{
+		"/sbin/ifconfig epair create description 'associated with jail: a1b2'": {Stdout: "epair4a\n"},
+		"/sbin/ifconfig bridge1": {Stdout: mine},
+		"/sbin/ifconfig bridge0": {Stdout: admin},
+		"/sbin/ifconfig bridge2": {Stdout: busy},
+		"/sbin/ifconfig -a":      {Stdout: admin + mine},
+	})
+	undo := &thread.Undo{}
+	g, err := exec(t, h, undo, `
+e = net.epair_create(description="associated with jail: a1b2")
+net.bridge_create("bridge7")
+all = [(i.name, i.description) for i in net.interfaces(detail=True)]
+net.bridge_destroy("bridge1")
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := g["all"].String(); got != `[("bridge0", ""), ("bridge1", "created by iocage")]` {
+		t.Errorf("interfaces(detail=True) = %s", got)
+	}
+	if err := undo.Rollback(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	want := `/sbin/ifconfig epair create description 'associated with jail: a1b2'
+/sbin/ifconfig bridge7 create description 'created by iocage' up
+/sbin/ifconfig -a
+/sbin/ifconfig bridge1
+/sbin/ifconfig bridge1 destroy
+/sbin/ifconfig bridge7 destroy
+/sbin/ifconfig epair4a destroy
+`
+	if diff := cmp.Diff(want, s.Transcript()); diff != "" {
+		t.Errorf("transcript (-want +got):\n%s", diff)
+	}
+
+	for src, want := range map[string]string{
+		`net.bridge_destroy("bridge0")`:          `net.bridge_destroy: bridge0 was not created by iocage (its description is not "created by iocage"); iocage leaves it alone`,
+		`net.bridge_destroy("bridge2")`:          "net.bridge_destroy: bridge2 still has members vnet0:3",
+		`net.bridge_create("bridge")`:            `net.bridge_create: bridge name "bridge" is not bridgeN`,
+		`net.bridge_create("em0")`:               `net.bridge_create: bridge name "em0" is not bridgeN`,
+		`net.bridge_destroy("bridge01")`:         `net.bridge_destroy: bridge name "bridge01" is not bridgeN`,
+		`net.epair_create(description="a\nb")`:   `net.epair_create: description "a\nb" has a control character`,
+		`net.resolv_conf("jail/root", "copy")`:   `net.resolv_conf: root "jail/root" is not an absolute jail root path`,
+		`net.resolv_conf("/j/../root", "copy")`:  `net.resolv_conf: root "/j/../root" is not an absolute jail root path`,
+		`net.resolv_conf("/j/root", "")`:         `net.resolv_conf: resolver: empty value`,
+		`net.resolv_conf("/j/root", "a;b\x01c")`: `net.resolv_conf: resolver: line "b\x01c" has a control character`,
+	} {
+		h, s := scripted(t, map[string]runtime.Reply{"/sbin/ifconfig bridge0": {Stdout: admin}, "/sbin/ifconfig bridge2": {Stdout: busy}})
+		_, err := exec(t, h, nil, src)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want %q", src, err, want)
+		}
+		for _, c := range s.Calls() {
+			if strings.HasSuffix(c, " destroy") || strings.Contains(c, " create") {
+				t.Errorf("%s ran %q before refusing", src, c)
+			}
 		}
 	}
 }

@@ -78,6 +78,16 @@ func Interfaces(ctx context.Context, h *runtime.Host) ([]string, error) {
 	return strings.Fields(out), nil
 }
 
+// AllInterfaces reads every interface with its details in one
+// `ifconfig -a`, in the order ifconfig lists them.
+func AllInterfaces(ctx context.Context, h *runtime.Host) ([]*Interface, error) {
+	out, err := h.Output(ctx, runtime.Ifconfig, "-a")
+	if err != nil {
+		return nil, err
+	}
+	return ParseIfconfig(out)
+}
+
 // GetInterface reads one interface (`ifconfig NAME`). A missing interface
 // wraps runtime.ErrNotExist.
 func GetInterface(ctx context.Context, h *runtime.Host, name string) (*Interface, error) {

@@ -18,10 +18,10 @@
 //	net.autoip4(start, end, subnet, used=[], gateway="") -> str
 //	net.autoip4_locked(fn) -> fn()
 //	net.default_route(inet6=False) -> net.route | None
-//	net.interfaces() -> [str]
+//	net.interfaces(detail=False) -> [str] | [net.interface]
 //	net.interface(name) -> net.interface
 //	net.vimage() -> bool
-//	net.epair_create() -> net.epair
+//	net.epair_create(description="") -> net.epair
 //	net.epair_destroy(name)
 //	net.bridge_add(bridge, member)
 //	net.bridge_remove(bridge, member)
@@ -36,6 +36,9 @@
 //	net.add_alias(iface, addr, inet6=False, jail="", fib=0)
 //	net.remove_alias(iface, addr, inet6=False, jail="", fib=0)
 //	net.route_add_default(gw, jail="", inet6=False, fib=0)
+//	net.bridge_create(name)
+//	net.bridge_destroy(name)
+//	net.resolv_conf(root, value) -> bool
 package net
 
 import (
@@ -66,10 +69,13 @@ var Docs = map[string]string{
 	"net.autoip4":             "net.autoip4(start, end, subnet, used=[], gateway=\"\") -> str\n\nResolves AUTOIP4: the first BASE.k, k from start to end, that no value in\nused (the ip4_addr of every jail) holds, BASE the first three octets of\ngateway (the default route's gateway when empty: one `route -n get\ndefault`). Returns \"A.B.C.k/subnet\". Fails on exhaustion, bounds or a\nmissing default route. Call it inside net.autoip4_locked.",
 	"net.autoip4_locked":      "net.autoip4_locked(fn) -> value of fn()\n\nCalls fn holding the host's AUTOIP4 lock (an flock on\n/var/run/iocage/autoip4.lock), so parallel creates never pick the same\naddress: allocate and store ip4_addr inside fn. Waits for other iocage\nprocesses; fails when interrupted.",
 	"net.default_route":       "net.default_route(inet6=False) -> net.route or None\n\nReads the default route (`route -n get default`, `route -6 -n get\ndefault` with inet6). Returns net.route(interface, gateway), or None when\nthere is none.",
-	"net.interfaces":          "net.interfaces() -> list of str\n\nNames of the host's interfaces (`ifconfig -l`).",
+	"net.interfaces":          "net.interfaces(detail=False) -> list of str or of net.interface\n\nNames of the host's interfaces (`ifconfig -l`); with detail, every\ninterface as net.interface reads it, from one `ifconfig -a`.",
+	"net.bridge_create":       "net.bridge_create(name)\n\nCreates bridge name (bridgeN), marked as iocage's by its description, and\nbrings it up (`ifconfig NAME create description 'created by iocage' up`).\nUndone by destroying it when the run fails.",
+	"net.bridge_destroy":      "net.bridge_destroy(name)\n\nDestroys bridge name (`ifconfig NAME destroy`) after reading it: refuses\na bridge iocage did not create (no 'created by iocage' description) or\none that still has members.",
+	"net.resolv_conf":         "net.resolv_conf(root, value) -> bool\n\nWrites ROOT/etc/resolv.conf as the resolver property value asks: \"none\"\n(or unset) leaves it alone and returns False; \"copy\" copies the host's\n/etc/resolv.conf; anything else is written with each \";\" a line break.\nRefuses when ROOT/etc or the file is a symlink. Undone (old content back)\nwhen the run fails. Returns True when written.",
 	"net.interface":           "net.interface(name) -> net.interface\n\nReads one interface (`ifconfig NAME`): net.interface(name, mtu, up, mac,\ndescription, members, groups, inet, inet6); members lists a bridge's\nmembers as ifconfig orders them. Fails when it does not exist.",
 	"net.vimage":              "net.vimage() -> bool\n\nWhether the kernel has VIMAGE (`sysctl -n kern.features.vimage` is 1).",
-	"net.epair_create":        "net.epair_create() -> net.epair\n\nCreates an epair (`ifconfig epair create`). Returns net.epair(a, b), the\nhost (a) and jail (b) ends. Undone by destroying it when the run fails.",
+	"net.epair_create":        "net.epair_create(description=\"\") -> net.epair\n\nCreates an epair (`ifconfig epair create [description TEXT]`, the\ndescription given to the a end in the same command). Returns\nnet.epair(a, b), the host (a) and jail (b) ends. Undone by destroying it\nwhen the run fails.",
 	"net.epair_destroy":       "net.epair_destroy(name)\n\nDestroys an epair by either end, under any name (`ifconfig NAME\ndestroy`); both ends go, even the one inside a jail.",
 	"net.bridge_add":          "net.bridge_add(bridge, member)\n\nAdds member to bridge and brings the bridge up (`ifconfig BRIDGE addm\nMEMBER up`). Fails when member is missing or in another bridge. Undone\nwith deletem when the run fails.",
 	"net.bridge_remove":       "net.bridge_remove(bridge, member)\n\nRemoves member from bridge (`ifconfig BRIDGE deletem MEMBER`).",
@@ -82,7 +88,7 @@ var Docs = map[string]string{
 	"net.up":                  "net.up(iface, jail=\"\", fib=0)\n\nBrings iface up (`ifconfig IFACE up`), inside jail when given.",
 	"net.add_address":         "net.add_address(iface, addr, inet6=False, jail=\"\", fib=0)\n\nConfigures an address as VNET start does (`ifconfig IFACE [inet6] ADDR\n[params] up`): addr is a net.addr or \"ADDR[/MASK] [params]\". Without alias\nFreeBSD replaces the first IPv4 address. Inside jail when given.",
 	"net.add_alias":           "net.add_alias(iface, addr, inet6=False, jail=\"\", fib=0)\n\nAdds an address alias (`ifconfig IFACE [inet6] ADDR alias`). Undone with\n-alias when the run fails.",
-	"net.remove_alias":        "net.remove_alias(iface, addr, inet6=False, jail=\"\", fib=0)\n\nRemoves an address (`ifconfig IFACE [inet6] ADDR -alias`, the address cut\nat its mask as iocage stop does). Fails when iface lacks it.",
+	"net.remove_alias":        "net.remove_alias(iface, addr, inet6=False, jail=\"\", fib=0)\n\nRemoves an address (`ifconfig IFACE inet|inet6 ADDR -alias`, the address\ncut at its mask as iocage stop does). Fails when iface lacks it.",
 	"net.route_add_default":   "net.route_add_default(gw, jail=\"\", inet6=False, fib=0)\n\nAdds the default route (`route add default GW`, `route add -6 default\nGW`), inside jail through jexec (with setfib FIB when fib > 0). Fails\nwhen gw is on no local subnet or a default route exists.",
 }
 
@@ -99,6 +105,7 @@ func NewModule(h *runtime.Host) *starlarkstruct.Module {
 		"vnet_reclaim": m.vnetReclaim, "rename": m.rename, "set_mtu": m.setMTU, "set_mac": m.setMAC,
 		"describe": m.describe, "up": m.up, "add_address": m.addAddress, "add_alias": m.addAlias,
 		"remove_alias": m.removeAlias, "route_add_default": m.routeAddDefault,
+		"bridge_create": m.bridgeCreate, "bridge_destroy": m.bridgeDestroy, "resolv_conf": m.resolvConf,
 	}
 	members := starlark.StringDict{}
 	for name, fn := range fns {
@@ -296,12 +303,24 @@ func (m *module) defaultRoute(t *starlark.Thread, b *starlark.Builtin, args star
 }
 
 func (m *module) interfaces(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+	var detail bool
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "detail?", &detail); err != nil {
 		return nil, err
 	}
 	h, err := m.host(b)
 	if err != nil {
 		return nil, err
+	}
+	if detail {
+		ifs, err := AllInterfaces(thread.Context(t), h)
+		if err != nil {
+			return nil, fail(b, err)
+		}
+		vals := make([]starlark.Value, len(ifs))
+		for i, ifc := range ifs {
+			vals[i] = interfaceValue(ifc)
+		}
+		return starlark.NewList(vals), nil
 	}
 	names, err := Interfaces(thread.Context(t), h)
 	if err != nil {
@@ -323,6 +342,11 @@ func (m *module) iface(t *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if err != nil {
 		return nil, fail(b, err)
 	}
+	return interfaceValue(ifc), nil
+}
+
+// interfaceValue is the Starlark net.interface of ifc.
+func interfaceValue(ifc *Interface) *record {
 	var inet, inet6 []string
 	for _, p := range ifc.Inet {
 		inet = append(inet, p.String())
@@ -334,7 +358,7 @@ func (m *module) iface(t *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		"name", starlark.String(ifc.Name), "mtu", starlark.MakeInt(ifc.MTU), "up", starlark.Bool(ifc.Up),
 		"mac", starlark.String(ifc.MAC), "description", starlark.String(ifc.Description),
 		"members", strList(ifc.Members), "groups", strList(ifc.Groups),
-		"inet", strList(inet), "inet6", strList(inet6)), nil
+		"inet", strList(inet), "inet6", strList(inet6))
 }
 
 func (m *module) vimage(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -445,10 +469,20 @@ func unpackAt(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple,
 }
 
 func (m *module) epairCreate(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
+	var description string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "description?", &description); err != nil {
 		return nil, err
 	}
-	out, err := m.run(t, b, where{}, runtime.Ifconfig, "epair", "create")
+	if err := checkDescription(description); err != nil {
+		return nil, fail(b, err)
+	}
+	argv := []string{"epair", "create"}
+	if description != "" {
+		// In the same command, so that no moment exists in which the epair
+		// is there but cannot be told to be the jail's.
+		argv = append(argv, "description", description)
+	}
+	out, err := m.run(t, b, where{}, runtime.Ifconfig, argv...)
 	if err != nil {
 		return nil, err
 	}
@@ -611,13 +645,20 @@ func (m *module) describe(t *starlark.Thread, b *starlark.Builtin, args starlark
 	if err := checkIfaces(iface); err != nil {
 		return nil, fail(b, err)
 	}
-	for _, r := range text {
-		if r < ' ' || r == 0x7f {
-			return nil, fmt.Errorf("%s: description %q has a control character", b.Name(), text)
-		}
+	if err := checkDescription(text); err != nil {
+		return nil, fail(b, err)
 	}
 	_, err := m.run(t, b, where{}, runtime.Ifconfig, iface, "description", text)
 	return starlark.None, err
+}
+
+func checkDescription(text string) error {
+	for _, r := range text {
+		if r < ' ' || r == 0x7f {
+			return fmt.Errorf("description %q has a control character", text)
+		}
+	}
+	return nil
 }
 
 func (m *module) up(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -679,15 +720,18 @@ func (m *module) addrOp(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 	case "alias":
 		argv = append(argv, a.AddrText(), "alias")
 	case "-alias":
+		if !inet6 {
+			argv = append(argv, "inet")
+		}
 		argv = append(argv, a.Address.String(), "-alias")
 	}
 	if _, err := m.run(t, b, w, runtime.Ifconfig, argv...); err != nil {
 		return nil, err
 	}
 	if how == "alias" {
-		undo := []string{iface}
+		undo := []string{iface, "inet"}
 		if inet6 {
-			undo = append(undo, "inet6")
+			undo[1] = "inet6"
 		}
 		m.undo(t, w, runtime.Ifconfig, append(undo, a.Address.String(), "-alias")...)
 	}

@@ -6,12 +6,13 @@ import (
 	"github.com/iocage/iocage/runtime/sandbox/jails"
 	"github.com/iocage/iocage/runtime/sandbox/model"
 	"github.com/iocage/iocage/runtime/sandbox/netmodel"
-	_ "github.com/iocage/iocage/runtime/sandbox/sysmodel"
+	"github.com/iocage/iocage/runtime/sandbox/sysmodel"
 	"github.com/iocage/iocage/runtime/sandbox/zfscompat"
 )
 
 func init() {
 	OnTeardown(jails.Teardown)
+	OnTeardown(sysmodel.Teardown) // after the jails: their mounts go once no process uses them
 	zfscompat.LookupJail = func(tx *model.Tx, idOrName string) (string, int, bool) {
 		r, ok := jails.Lookup(tx, idOrName)
 		if !ok {
