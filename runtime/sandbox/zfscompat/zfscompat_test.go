@@ -469,6 +469,12 @@ func TestJailAttachments(t *testing.T) {
 	ds := s.Pool + "/data"
 	mustZFS(t, s, "create", "-o", "jailed=on", "-o", "mountpoint=none", ds)
 	mustZFS(t, s, "snapshot", ds+"@x")
+	if r := zfs(t, s, "jail", "ioc-j1", ds); r.code != 2 || !strings.HasPrefix(r.err, "invalid jail id or name\n") {
+		t.Errorf("zfs jail to a jail that does not run = %d %q, want exit 2 invalid jail", r.code, r.err)
+	}
+	if r := run(t, s, runtime.Jail, "-c", "name=ioc-j1", "path=/tmp", "persist"); r.code != 0 {
+		t.Fatalf("jail -c: %d %s", r.code, r.err)
+	}
 	mustZFS(t, s, "jail", "ioc-j1", ds)
 	if r := zfs(t, s, "jail", "ioc-j1", ds); r.code != 1 || r.err != "cannot jail '"+ds+"': dataset already exists\n" {
 		t.Errorf("second jail = %d %q", r.code, r.err)
@@ -485,18 +491,18 @@ func TestJailAttachments(t *testing.T) {
 		}
 	}
 	view()
-	if diff := cmp.Diff([]zfscompat.Attachment{{Dataset: ds, Jail: "ioc-j1"}}, got); diff != "" {
+	if diff := cmp.Diff([]zfscompat.Attachment{{Dataset: ds, Jail: "ioc-j1", JID: 1}}, got); diff != "" {
 		t.Errorf("attachments (-want +got):\n%s", diff)
 	}
-	if err := sb.Store.Update(func(tx *model.Tx) error { return model.JailRemoved(tx, "ioc-j1", 3) }); err != nil {
-		t.Fatal(err)
+	if r := run(t, s, runtime.Jail, "-r", "ioc-j1"); r.code != 0 {
+		t.Fatalf("jail -r: %d %s", r.code, r.err)
 	}
 	view()
 	if len(got) != 0 {
 		t.Errorf("attachments after the jail went = %v, want none", got)
 	}
-	if r := zfs(t, s, "unjail", "ioc-j1", ds); r.code != 1 {
-		t.Errorf("unjail of nothing = exit %d, want 1", r.code)
+	if r := zfs(t, s, "unjail", "ioc-j1", ds); r.code != 2 {
+		t.Errorf("unjail from a jail that is gone = exit %d, want 2 (invalid jail)", r.code)
 	}
 	if got := mustZFS(t, s, "version"); !strings.HasPrefix(got, "zfs-2.2.7-FreeBSD") {
 		t.Errorf("zfs version = %q", got)
