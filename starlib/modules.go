@@ -11,6 +11,10 @@ import (
 	"go.starlark.net/starlarkstruct"
 
 	jailmod "github.com/iocage/iocage/builtins/jail"
+	netmod "github.com/iocage/iocage/builtins/net"
+	pkgmod "github.com/iocage/iocage/builtins/pkg"
+	rctlmod "github.com/iocage/iocage/builtins/rctl"
+	releasemod "github.com/iocage/iocage/builtins/release"
 	"github.com/iocage/iocage/builtins/thread"
 	zfsmod "github.com/iocage/iocage/builtins/zfs"
 	"github.com/iocage/iocage/runtime"
@@ -34,6 +38,10 @@ var modules = []moduleEntry{
 	{"time", func(*runtime.Host) *starlarkstruct.Module { return time.Module }, timeDocs},
 	{"zfs", zfsmod.NewModule, zfsmod.Docs},
 	{"jail", jailmod.NewModule, jailmod.Docs},
+	{"net", netmod.NewModule, netmod.Docs},
+	{"rctl", rctlmod.NewModule, rctlmod.Docs},
+	{"pkg", pkgmod.NewModule, pkgmod.Docs},
+	{"release", releasemod.NewModule, releasemod.Docs},
 }
 
 // globalDocs documents the predeclared names that are not modules.

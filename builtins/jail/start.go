@@ -1,0 +1,652 @@
+package jail
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.starlark.net/starlark"
+
+	"github.com/iocage/iocage/builtins/thread"
+	"github.com/iocage/iocage/jailprops"
+	"github.com/iocage/iocage/runtime"
+)
+
+// The units of host work of start and stop (lifecycle.md §4, §5): the
+// generated fstab, procfs, the jail(8) parameters and the jail itself,
+// the unmounting that a bare `jail -r` leaves to its caller, and the
+// host-side hooks. Each change pushes its inverse on the run's undo log.
+
+// FstabDir holds the fstab files generated at start, one per jail.
+const FstabDir = "/tmp/iocage"
+
+// FstabPath is the fstab generated for the jail with this UUID.
+func FstabPath(uuid string) string { return FstabDir + "/fstab." + uuid }
+
+// ConsoleLog is the jail's console log: jail(8)'s exec.consolelog, and
+// where iocage appends the output of exec_start and exec_stop.
+func ConsoleLog(uuid string) string { return Root + "/log/" + uuid + "-console.log" }
+
+// Hooks are the host-side hooks an executable file next to the jail's
+// fstab (MP/NAME) overrides.
+var Hooks = []string{"prestart", "poststart", "prestop", "poststop"}
+
+func init() {
+	register("params", "jail.params(j, vnet=False, ip=[], jail_zfs=None) -> list of str\n\nThe parameters of `jail -c` for j in lifecycle.md §4.2's order, one\nelement each: \"vnet\" (vnet=True) or the shared-IP parameters ip (from\nnet.star's jail_ip_params), then name=ioc-UUID, host.hostname, path,\nsecurelevel, ..., the exec.* hooks (an executable MP/HOOK file wins over\nthe exec_HOOK property), mount.fstab=/tmp/iocage/fstab.UUID, mount.devfs,\nmount.fdescfs, allow.dying, exec.consolelog=/iocage/log/UUID-console.log,\npersist. With jail_zfs on (the property when None) allow.mount,\nenforce_statfs=1 and allow.mount.zfs are passed for this start only.\nUnset properties take their built-in default. Reads the hook files.", stParams)
+	register("hook", "jail.hook(j, name) -> str\n\nThe command of host hook name (prestart, poststart, prestop, poststop):\nMP/NAME when that file is executable, else the exec_NAME property.", stHook)
+	register("run_hook", "jail.run_hook(j, name)\n\nRuns host hook name (see jail.hook) with `/bin/sh -c COMMAND` on the host,\nas jail(8) runs exec.* commands. Fails when it exits non-zero.", stRunHook)
+	register("expand_fstab", "jail.expand_fstab(j) -> str\n\nWrites /tmp/iocage/fstab.UUID: the jail's MP/fstab (empty when missing)\nwith every %jailroot% replaced by the jail's root. Returns the path.\nUndone (the previous file back, or removed) when the run fails.", stExpandFstab)
+	register("remove_expanded_fstab", "jail.remove_expanded_fstab(j) -> bool\n\nRemoves /tmp/iocage/fstab.UUID; False when there was none. Put back when\nthe run fails.", stRemoveFstab)
+	register("mount_procfs", "jail.mount_procfs(j)\n\nMounts procfs on the jail's /proc (`mount -t procfs proc ROOT/proc`).\nUnmounted when the run fails.", stMountProcfs)
+	register("launch", "jail.launch(j, params) -> int\n\nCreates the jail: `jail -c PARAMS...` (params from jail.params), then\nreads its jid (`jls -j ioc-UUID jid`), which it returns. When the run\nfails, the jail is removed (`jail -r ioc-UUID`), what jail(8) mounted for\nit is unmounted and the aliases it added are removed.", stLaunch)
+	register("devlog", "jail.devlog(j)\n\nLinks ROOT/dev/log to ../var/run/log in the jail's fresh devfs, so\nsyslogd inside the jail is reached. Does nothing when the link is there.\nRemoved when the run fails.", stDevlog)
+	register("remove", "jail.remove(j) -> bool\n\nRemoves the running jail (`jail -r ioc-UUID`): its processes are\nstopped and the jail goes. False when it was not running. Not undone.", stRemove)
+	register("mounts", "jail.mounts(j) -> list of str\n\nThe mount points of file systems other than ZFS mounted at or below the\njail's root, or at a mount point of the generated fstab, in mount order\n(one `mount -p`).", stMounts)
+	register("unmount", "jail.unmount(j) -> list of str\n\nUnmounts what jail.mounts lists, newest first, one `umount POINT` each:\nthe fstab entries, devfs, fdescfs and procfs that jail(8) and iocage\nmounted for the jail (a bare `jail -r` leaves them). ZFS datasets are\nleft alone. Returns the points unmounted. Not undone.", stUnmount)
+}
+
+// prop is j's value of name; an unset one takes the built-in default
+// (jails of an older iocage may lack newer properties).
+func stProp(j *Jail, name string) string {
+	v := j.Props[name]
+	if v != "" && v != "-" {
+		return v
+	}
+	if p, err := jailprops.Lookup(name); err == nil && !strings.HasPrefix(p.Default, "<") {
+		return p.Default
+	}
+	return v
+}
+
+// rootOf is the jail's root directory, jail(8)'s path.
+func stRoot(j *Jail) string { return j.Mountpoint + "/root" }
+
+// checkJail refuses a value that is not a jail of the pool.
+func stCheckJail(b *starlark.Builtin, j *Jail) error {
+	if j.Default {
+		return fmt.Errorf("%s: the defaults are not a jail", b.Name())
+	}
+	if j.Mountpoint == "" || j.Mountpoint == "-" || j.Mountpoint == "none" || j.Mountpoint == "legacy" || !path.IsAbs(j.Mountpoint) {
+		return fmt.Errorf("%s: jail %s has no mountpoint (%q)", b.Name(), j.UUID, j.Mountpoint)
+	}
+	return nil
+}
+
+// HookCommand is H(x) of lifecycle.md §4.2: MP/NAME when it is an
+// executable file, else the exec_NAME property.
+func HookCommand(h *runtime.Host, j *Jail, name string) (string, error) {
+	known := false
+	for _, k := range Hooks {
+		known = known || k == name
+	}
+	if !known {
+		return "", fmt.Errorf("hook %q: want one of %s", name, strings.Join(Hooks, ", "))
+	}
+	p := j.Mountpoint + "/" + name
+	fi, err := h.Stat(p)
+	switch {
+	case err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0:
+		return p, nil
+	case err != nil && !errors.Is(err, runtime.ErrNotExist):
+		return "", err
+	}
+	return stProp(j, "exec_"+name), nil
+}
+
+// ParamOptions are what start decides beyond the jail's properties.
+type ParamOptions struct {
+	VNET    bool
+	IP      []string          // shared-IP parameters, in their order
+	JailZFS bool              // delegate a dataset: allow mounting for this start
+	Hooks   map[string]string // H(x) of each hook
+}
+
+// StartParams builds the parameters of `jail -c` (lifecycle.md §4.2),
+// one argv element each; none is empty.
+func StartParams(j *Jail, o ParamOptions) ([]string, error) {
+	var out []string
+	if o.VNET {
+		out = append(out, "vnet")
+	} else {
+		for _, p := range o.IP {
+			if !strings.Contains(p, "=") || strings.HasPrefix(p, "=") {
+				return nil, fmt.Errorf("ip parameter %q is not NAME=VALUE", p)
+			}
+			out = append(out, p)
+		}
+	}
+	allowMount, enforce, allowZFS := stProp(j, "allow_mount"), stProp(j, "enforce_statfs"), stProp(j, "allow_mount_zfs")
+	if o.JailZFS {
+		// Only for this start (the spec persisted them, so they stayed
+		// after jail_zfs was turned off).
+		allowMount, enforce, allowZFS = "1", "1", "1"
+	}
+	kv := []struct{ k, v string }{
+		{"name", j.Name()},
+		{"host.hostname", stProp(j, "host_hostname")},
+		{"path", stRoot(j)},
+		{"securelevel", stProp(j, "securelevel")},
+		{"host.hostuuid", j.UUID},
+		{"devfs_ruleset", stProp(j, "devfs_ruleset")},
+		{"enforce_statfs", enforce},
+		{"children.max", stProp(j, "children_max")},
+		{"allow.set_hostname", stProp(j, "allow_set_hostname")},
+		{"allow.sysvipc", stProp(j, "allow_sysvipc")},
+		{"allow.raw_sockets", stProp(j, "allow_raw_sockets")},
+		{"allow.chflags", stProp(j, "allow_chflags")},
+		{"allow.mount", allowMount},
+		{"allow.mount.devfs", stProp(j, "allow_mount_devfs")},
+		{"allow.mount.nullfs", stProp(j, "allow_mount_nullfs")},
+		{"allow.mount.procfs", stProp(j, "allow_mount_procfs")},
+		{"allow.mount.tmpfs", stProp(j, "allow_mount_tmpfs")},
+		{"allow.mount.zfs", allowZFS},
+		{"allow.quotas", stProp(j, "allow_quotas")},
+		{"allow.socket_af", stProp(j, "allow_socket_af")},
+		{"exec.fib", stProp(j, "exec_fib")},
+		{"exec.prestart", o.Hooks["prestart"]},
+		{"exec.poststart", o.Hooks["poststart"]},
+		{"exec.prestop", o.Hooks["prestop"]},
+		{"exec.stop", stProp(j, "exec_stop")},
+		{"exec.clean", stProp(j, "exec_clean")},
+		{"exec.timeout", stProp(j, "exec_timeout")},
+		{"stop.timeout", stProp(j, "stop_timeout")},
+		{"mount.fstab", FstabPath(j.UUID)},
+		{"mount.devfs", stProp(j, "mount_devfs")},
+		{"mount.fdescfs", stProp(j, "mount_fdescfs")},
+	}
+	for _, p := range kv {
+		if p.v == "" || p.v == "-" {
+			return nil, fmt.Errorf("jail %s: no value for jail parameter %s", j.UUID, p.k)
+		}
+		out = append(out, p.k+"="+p.v)
+	}
+	return append(out, "allow.dying", "exec.consolelog="+ConsoleLog(j.UUID), "persist"), nil
+}
+
+func stHooksOf(h *runtime.Host, j *Jail) (map[string]string, error) {
+	m := map[string]string{}
+	for _, name := range Hooks {
+		c, err := HookCommand(h, j, name)
+		if err != nil {
+			return nil, err
+		}
+		m[name] = c
+	}
+	return m, nil
+}
+
+func stParams(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v *Value
+	var vnet bool
+	var ip *starlark.List
+	var jz starlark.Value = starlark.None
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v, "vnet?", &vnet, "ip?", &ip, "jail_zfs?", &jz); err != nil {
+		return nil, err
+	}
+	if err := stCheckJail(b, v.j); err != nil {
+		return nil, err
+	}
+	o := ParamOptions{VNET: vnet, JailZFS: stProp(v.j, "jail_zfs") == "on"}
+	if jz != starlark.None {
+		o.JailZFS = bool(jz.Truth())
+	}
+	var err error
+	if o.IP, err = stStrings(ip); err != nil {
+		return fail(b, fmt.Errorf("ip: %w", err))
+	}
+	if o.Hooks, err = stHooksOf(h, v.j); err != nil {
+		return fail(b, err)
+	}
+	ps, err := StartParams(v.j, o)
+	if err != nil {
+		return fail(b, err)
+	}
+	return strings2list(ps), nil
+}
+
+func stStrings(l *starlark.List) ([]string, error) {
+	if l == nil {
+		return nil, nil
+	}
+	out := make([]string, l.Len())
+	for i := range out {
+		s, ok := starlark.AsString(l.Index(i))
+		if !ok {
+			return nil, fmt.Errorf("element %d: got %s, want string", i, l.Index(i).Type())
+		}
+		out[i] = s
+	}
+	return out, nil
+}
+
+func stHook(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v *Value
+	var name string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v, "name", &name); err != nil {
+		return nil, err
+	}
+	if err := stCheckJail(b, v.j); err != nil {
+		return nil, err
+	}
+	c, err := HookCommand(h, v.j, name)
+	if err != nil {
+		return fail(b, err)
+	}
+	return starlark.String(c), nil
+}
+
+func stRunHook(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v *Value
+	var name string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v, "name", &name); err != nil {
+		return nil, err
+	}
+	if err := stCheckJail(b, v.j); err != nil {
+		return nil, err
+	}
+	c, err := HookCommand(h, v.j, name)
+	if err != nil {
+		return fail(b, err)
+	}
+	// The hook is the user's own shell command, run as jail(8) runs its
+	// exec.* commands: the property is not data from elsewhere.
+	r := thread.Get(t)
+	cmd := &runtime.Cmd{Path: runtime.Sh, Args: []string{"-c", c}, Stdout: r.Stderr, Change: true}
+	if _, err := h.Run(r.Ctx, cmd); err != nil {
+		return fail(b, fmt.Errorf("%s hook: %w", name, err))
+	}
+	return starlark.None, nil
+}
+
+// restoreFile returns how to put back the host file p as it is now.
+func stRestoreFile(h *runtime.Host, p string) (func(ctx context.Context) error, error) {
+	old, err := h.ReadFile(p)
+	switch {
+	case errors.Is(err, runtime.ErrNotExist):
+		return func(context.Context) error {
+			if err := h.Remove(p); err != nil && !errors.Is(err, runtime.ErrNotExist) {
+				return err
+			}
+			return nil
+		}, nil
+	case err != nil:
+		return nil, err
+	}
+	return func(context.Context) error { return h.WriteFile(p, old, 0o644) }, nil
+}
+
+func stExpandFstab(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v *Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
+		return nil, err
+	}
+	j := v.j
+	if err := stCheckJail(b, j); err != nil {
+		return nil, err
+	}
+	src, err := h.ReadFile(j.Mountpoint + "/fstab")
+	if err != nil && !errors.Is(err, runtime.ErrNotExist) {
+		return fail(b, err)
+	}
+	text := strings.ReplaceAll(string(src), "%jailroot%", stRoot(j))
+	p := FstabPath(j.UUID)
+	u := thread.UndoOf(t)
+	if _, err := h.Stat(FstabDir); errors.Is(err, runtime.ErrNotExist) {
+		if err := h.MkdirAll(FstabDir, 0o755); err != nil {
+			return fail(b, err)
+		}
+		u.Push("rmdir "+FstabDir, func(context.Context) error { return stRemoveIfEmpty(h, FstabDir) })
+	}
+	back, err := stRestoreFile(h, p)
+	if err != nil {
+		return fail(b, err)
+	}
+	if err := h.WriteFile(p, []byte(text), 0o644); err != nil {
+		return fail(b, err)
+	}
+	u.Push("restore "+p, back)
+	return starlark.String(p), nil
+}
+
+func stRemoveIfEmpty(h *runtime.Host, dir string) error {
+	ents, err := h.ReadDir(dir)
+	if err != nil || len(ents) > 0 {
+		return nil
+	}
+	return h.Remove(dir)
+}
+
+func stRemoveFstab(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v *Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
+		return nil, err
+	}
+	p := FstabPath(v.j.UUID)
+	old, err := h.ReadFile(p)
+	if errors.Is(err, runtime.ErrNotExist) {
+		return starlark.False, nil
+	}
+	if err != nil {
+		return fail(b, err)
+	}
+	if err := h.Remove(p); err != nil {
+		return fail(b, err)
+	}
+	thread.UndoOf(t).Push("restore "+p, func(context.Context) error { return h.WriteFile(p, old, 0o644) })
+	return starlark.True, nil
+}
+
+// Mount is one line of `mount -p`.
+type Mount struct{ Device, Point, FSType string }
+
+// Mounts reads the host's mount table in mount order (one `mount -p`).
+func Mounts(ctx context.Context, h *runtime.Host) ([]Mount, error) {
+	out, err := h.Output(ctx, runtime.Mount, "-p")
+	if err != nil {
+		return nil, err
+	}
+	var ms []Mount
+	for _, l := range strings.Split(out, "\n") {
+		f := strings.Fields(l)
+		if len(f) < 3 {
+			continue
+		}
+		ms = append(ms, Mount{Device: stUnescape(f[0]), Point: stUnescape(f[1]), FSType: f[2]})
+	}
+	return ms, nil
+}
+
+// unescapeFstab undoes fstab(5)'s \040 for spaces in `mount -p` output.
+func stUnescape(s string) string {
+	if !strings.Contains(s, `\`) {
+		return s
+	}
+	if u, err := strconv.Unquote(`"` + strings.ReplaceAll(s, `"`, `\"`) + `"`); err == nil {
+		return u
+	}
+	return s
+}
+
+func stMounted(ms []Mount, point string) bool {
+	for _, m := range ms {
+		if m.Point == point {
+			return true
+		}
+	}
+	return false
+}
+
+// fstabPoints are the mount points named by the generated fstab.
+func stFstabPoints(h *runtime.Host, uuid string) []string {
+	b, err := h.ReadFile(FstabPath(uuid))
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, l := range strings.Split(string(b), "\n") {
+		if i := strings.IndexByte(l, '#'); i >= 0 {
+			l = l[:i]
+		}
+		if f := strings.Fields(l); len(f) >= 2 {
+			out = append(out, stUnescape(f[1]))
+		}
+	}
+	return out
+}
+
+// JailMounts are the non-ZFS mounts of the jail in mount order: those at
+// or below its root and those at a point of its generated fstab. ZFS
+// datasets below the root (a basejail's base clones) belong to the jail's
+// storage, not to one start.
+func JailMounts(ctx context.Context, h *runtime.Host, j *Jail) ([]string, error) {
+	ms, err := Mounts(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	root := stRoot(j)
+	want := map[string]bool{}
+	for _, p := range stFstabPoints(h, j.UUID) {
+		want[path.Clean(p)] = true
+	}
+	var out []string
+	for _, m := range ms {
+		if m.FSType == "zfs" {
+			continue
+		}
+		if m.Point == root || strings.HasPrefix(m.Point, root+"/") || want[m.Point] {
+			out = append(out, m.Point)
+		}
+	}
+	return out, nil
+}
+
+// UnmountJail unmounts JailMounts newest first and returns the points.
+func UnmountJail(ctx context.Context, h *runtime.Host, j *Jail) ([]string, error) {
+	pts, err := JailMounts(ctx, h, j)
+	if err != nil {
+		return nil, err
+	}
+	var done []string
+	var errs []error
+	for i := len(pts) - 1; i >= 0; i-- {
+		if err := h.Change(ctx, runtime.Umount, pts[i]); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		done = append(done, pts[i])
+	}
+	return done, errors.Join(errs...)
+}
+
+func stMounts(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v *Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
+		return nil, err
+	}
+	if err := stCheckJail(b, v.j); err != nil {
+		return nil, err
+	}
+	pts, err := JailMounts(thread.Context(t), h, v.j)
+	if err != nil {
+		return fail(b, err)
+	}
+	return strings2list(pts), nil
+}
+
+func stUnmount(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v *Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
+		return nil, err
+	}
+	if err := stCheckJail(b, v.j); err != nil {
+		return nil, err
+	}
+	done, err := UnmountJail(thread.Context(t), h, v.j)
+	if err != nil {
+		return fail(b, err)
+	}
+	return strings2list(done), nil
+}
+
+func stMountProcfs(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v *Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
+		return nil, err
+	}
+	if err := stCheckJail(b, v.j); err != nil {
+		return nil, err
+	}
+	p := stRoot(v.j) + "/proc"
+	if err := h.Change(thread.Context(t), runtime.Mount, "-t", "procfs", "proc", p); err != nil {
+		return fail(b, err)
+	}
+	thread.UndoOf(t).Push("umount "+p, func(ctx context.Context) error {
+		// Taking the jail back may have unmounted it already.
+		ms, err := Mounts(ctx, h)
+		if err != nil || !stMounted(ms, p) {
+			return err
+		}
+		return h.Change(ctx, runtime.Umount, p)
+	})
+	return starlark.None, nil
+}
+
+// JID reads the jid of the running jail name; 0 when it is not running.
+func JID(ctx context.Context, h *runtime.Host, name string) (int, error) {
+	out, err := h.Output(ctx, runtime.Jls, "-j", name, "jid")
+	if err != nil {
+		var ee *runtime.ExitError
+		if errors.As(err, &ee) && strings.Contains(ee.Stderr, "not found") {
+			return 0, nil
+		}
+		return 0, err
+	}
+	s := strings.TrimSpace(out)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("jls -j %s jid: %q is not a number", name, s)
+	}
+	return n, nil
+}
+
+func stLaunch(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v *Value
+	var pl *starlark.List
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v, "params", &pl); err != nil {
+		return nil, err
+	}
+	j := v.j
+	if err := stCheckJail(b, j); err != nil {
+		return nil, err
+	}
+	ps, err := stStrings(pl)
+	if err != nil {
+		return fail(b, fmt.Errorf("params: %w", err))
+	}
+	if !stContains(ps, "name="+j.Name()) {
+		return fail(b, fmt.Errorf("params lack name=%s (build them with jail.params)", j.Name()))
+	}
+	for _, p := range ps {
+		if p == "" || strings.HasPrefix(p, "-") {
+			return fail(b, fmt.Errorf("parameter %q: empty or starting with '-'", p))
+		}
+	}
+	ctx := thread.Context(t)
+	if err := h.Change(ctx, runtime.Jail, append([]string{"-c"}, ps...)...); err != nil {
+		return fail(b, err)
+	}
+	thread.UndoOf(t).Push("jail -r "+j.Name(), func(ctx context.Context) error {
+		errs := []error{h.Change(ctx, runtime.Jail, "-r", j.Name())}
+		_, err := UnmountJail(ctx, h, j)
+		errs = append(errs, err)
+		// A bare jail -r leaves the aliases jail -c added.
+		for _, argv := range AliasRemovals(ps) {
+			errs = append(errs, h.Change(ctx, runtime.Ifconfig, argv...))
+		}
+		return errors.Join(errs...)
+	})
+	jid, err := JID(ctx, h, j.Name())
+	if err != nil {
+		return fail(b, err)
+	}
+	if jid == 0 {
+		return fail(b, fmt.Errorf("jail %s is not running after jail -c", j.Name()))
+	}
+	return starlark.MakeInt(jid), nil
+}
+
+// AliasRemovals are the ifconfig commands that take back the aliases
+// jail(8) added for the ip4.addr and ip6.addr parameters that name an
+// interface (IFACE|ADDR[/MASK]).
+func AliasRemovals(params []string) [][]string {
+	var out [][]string
+	for _, p := range params {
+		k, v, _ := strings.Cut(p, "=")
+		family := map[string]string{"ip4.addr": "inet", "ip6.addr": "inet6"}[k]
+		if family == "" {
+			continue
+		}
+		for _, item := range strings.Split(v, ",") {
+			iface, addr, ok := strings.Cut(strings.TrimSpace(item), "|")
+			if !ok || iface == "" {
+				continue
+			}
+			addr, _, _ = strings.Cut(strings.TrimSpace(addr), " ")
+			addr, _, _ = strings.Cut(addr, "/")
+			out = append(out, []string{iface, family, addr, "-alias"})
+		}
+	}
+	return out
+}
+
+func stContains(ss []string, s string) bool {
+	for _, x := range ss {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func stDevlog(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v *Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
+		return nil, err
+	}
+	if err := stCheckJail(b, v.j); err != nil {
+		return nil, err
+	}
+	p := stRoot(v.j) + "/dev/log"
+	if _, err := h.Lstat(p); err == nil {
+		return starlark.None, nil
+	}
+	if _, err := h.Stat(stRoot(v.j) + "/dev"); err != nil {
+		return fail(b, fmt.Errorf("the jail has no /dev (mount_devfs=0?): %w", err))
+	}
+	if err := h.Symlink("../var/run/log", p); err != nil {
+		return fail(b, err)
+	}
+	thread.UndoOf(t).Push("rm "+p, func(context.Context) error {
+		if err := h.Remove(p); err != nil && !errors.Is(err, runtime.ErrNotExist) {
+			return err
+		}
+		return nil
+	})
+	return starlark.None, nil
+}
+
+func stRemove(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v *Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
+		return nil, err
+	}
+	ctx := thread.Context(t)
+	jid, err := JID(ctx, h, v.j.Name())
+	if err != nil {
+		return fail(b, err)
+	}
+	if jid == 0 {
+		return starlark.False, nil
+	}
+	if err := h.Change(ctx, runtime.Jail, "-r", v.j.Name()); err != nil {
+		return fail(b, err)
+	}
+	return starlark.True, nil
+}
+
+// sortedKeys returns m's keys in order, for stable argv and messages.
+func stSortedKeys(m map[string]string) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return ks
+}
