@@ -27,12 +27,14 @@ test: deps
 # jail created and started, a command run inside it, and the jail listed.
 demo: build
 	./$(BIN) sandbox setup
+	./$(BIN) activate zroot
 	./$(BIN) fetch release=14.3-RELEASE
-	./$(BIN) create -c tag=demo release=14.3-RELEASE ip4_addr="em0|192.168.1.10/24"
+	@./$(BIN) destroy -f demo 2>/dev/null || true
+	./$(BIN) create tag=demo ip4_addr="em0|192.168.1.10/24"
 	./$(BIN) start demo
-	./$(BIN) exec demo /bin/freebsd-version -u
-	./$(BIN) exec demo /bin/sh -c "echo hello from \$$(hostname) in a jail"
-	./$(BIN) list
+	./$(BIN) exec demo freebsd-version -u
+	./$(BIN) exec demo /bin/sh -c "echo hello from \$$(hostname); cat /etc/motd; ls /"
+	./$(BIN) list -l
 
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)

@@ -13,7 +13,7 @@ type Generated struct {
 	UUID    string
 	Tag     string
 	HostID  string // contents of /etc/hostid, trimmed
-	VNET    bool   // the kernel has VIMAGE
+	VNET    bool   // vnet on by default (the shell iocage did so on VIMAGE kernels; iocage does not)
 	Release string // release new jails get by default
 }
 
