@@ -190,17 +190,27 @@ func EnsureZFS() error {
 	if _, err := os.Stat(linuxZfsFuse); err != nil {
 		return fmt.Errorf("zfs-fuse is not installed (%s): run `iocage sandbox setup` as root, or apt-get install zfs-fuse", linuxZfsFuse)
 	}
-	os.Remove(zfsSocket)
-	cmd := exec.Command(linuxZfsFuse, "--pidfile", "/var/run/zfs-fuse.pid")
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("start zfs-fuse: %v: %s", err, out)
-	}
-	for i := 0; i < 100; i++ {
-		if zfsAlive() {
-			return nil
+	// A daemon that is still shutting down makes the new one exit at once:
+	// try a few times before giving up.
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		os.Remove(zfsSocket)
+		cmd := exec.Command(linuxZfsFuse, "--pidfile", "/var/run/zfs-fuse.pid")
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if out, err := cmd.CombinedOutput(); err != nil {
+			lastErr = fmt.Errorf("start zfs-fuse: %v: %s", err, out)
+			time.Sleep(time.Second)
+			continue
 		}
-		time.Sleep(100 * time.Millisecond)
+		for i := 0; i < 100; i++ {
+			if zfsAlive() {
+				return nil
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	if lastErr != nil {
+		return lastErr
 	}
 	return errors.New("zfs-fuse did not come up (no answer on " + zfsSocket + ")")
 }
