@@ -11,7 +11,9 @@ import (
 const replHelperEnv = "STARLIB_TEST_REPL_HISTORY"
 
 func replHelper() int {
-	in := New(Options{Recipes: shipped, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
+	// A step limit far out of reach: on a loaded machine the default one can
+	// end the Ctrl-C test's endless loop before the Ctrl-C arrives.
+	in := New(Options{Recipes: shipped, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, StepLimit: 1 << 40})
 	if err := in.REPL(context.Background(), os.Getenv(replHelperEnv)); err != nil {
 		fmt.Fprintln(os.Stderr, "repl:", err)
 		return 1

@@ -8,6 +8,8 @@ import (
 	"os/exec"
 	"strings"
 	"sync/atomic"
+	"syscall"
+	"time"
 
 	"github.com/iocage/iocage/runtime/sandbox/model"
 )
@@ -46,6 +48,21 @@ func stream(ctx context.Context, prog string, args []string, stdin io.Reader, st
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
 	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
 	err := cmd.Run()
+	// Under load the zfs-fuse daemon sometimes hangs up on a client, which
+	// then dies of SIGPIPE before its request was served. A run whose
+	// output is only being collected can safely be made again.
+	outBuf, ok1 := stdout.(*bytes.Buffer)
+	errBuf, ok2 := stderr.(*bytes.Buffer)
+	for try := 0; try < 3 && stdin == nil && ok1 && ok2 && killedByPipe(err); try++ {
+		time.Sleep(time.Duration(50*(try+1)) * time.Millisecond)
+		outBuf.Reset()
+		errBuf.Reset()
+		fuseRuns.Add(1)
+		cmd = exec.CommandContext(ctx, prog, args...)
+		cmd.Stdout, cmd.Stderr = stdout, stderr
+		cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
+		err = cmd.Run()
+	}
 	if err == nil {
 		return 0
 	}
@@ -81,4 +98,13 @@ func unrootPath(sb *model.Sandbox, p string) string {
 		return p[len(root):]
 	}
 	return p
+}
+
+func killedByPipe(err error) bool {
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		return false
+	}
+	ws, ok := ee.Sys().(syscall.WaitStatus)
+	return ok && ws.Signaled() && ws.Signal() == syscall.SIGPIPE
 }
