@@ -43,7 +43,7 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 		Reader:               stdin,
 		Writer:               stdout,
 		ErrWriter:            stderr,
-		Flags:                []cli.Flag{flagTrace, flagDryRun, flagDebug},
+		Flags:                []cli.Flag{flagTrace, flagDryRun, flagDebug, flagRecipes},
 		Commands:             cmds,
 		EnableBashCompletion: true,
 		Suggest:              true,
