@@ -40,7 +40,7 @@ bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)
 
 lint:
-	test -z "`gofmt -l cmd starlib builtins runtime recipes`"
+	test -z "`gofmt -l .`"
 	$(GO) vet $(PKGS)
 	GOOS=freebsd GOARCH=amd64 $(GO) build $(PKGS)
 	GOOS=freebsd GOARCH=arm64 $(GO) build $(PKGS)
