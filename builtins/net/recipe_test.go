@@ -307,10 +307,11 @@ func TestVnetUpDown(t *testing.T) {
 
 // TestVnetUpFaults fails the n-th change of up for every n until up
 // succeeds: after each failure the rolled-back host and jail equal their
-// state before up.
+// state before up. vnet1's bridge2 does not exist (the host has bridge0
+// and bridge1), so the faults also hit creating a bridge.
 func TestVnetUpFaults(t *testing.T) {
 	e := newEnv(t)
-	props := map[string]string{"interfaces": "vnet0:bridge0,vnet1:bridge1"}
+	props := map[string]string{"interfaces": "vnet0:bridge0,vnet1:bridge2"}
 	for k, v := range vnetProps {
 		if k != "interfaces" {
 			props[k] = v
@@ -339,8 +340,8 @@ func TestVnetUpFaults(t *testing.T) {
 			t.Fatalf("n=%d: %v\nstate after the failed up (-before +after):\n%s", n, err, diff)
 		}
 	}
-	if out := mustRun(t, e.h, runtime.Ifconfig, "bridge1"); !strings.Contains(out, "description: created by iocage") {
-		t.Errorf("bridge1 was not created as iocage's:\n%s", out)
+	if out := mustRun(t, e.h, runtime.Ifconfig, "bridge2"); !strings.Contains(out, "description: created by iocage") {
+		t.Errorf("bridge2 was not created as iocage's:\n%s", out)
 	}
 	e.mustCall(map[string]any{"op": "down", "name": vnetUUID})
 	if diff := cmp.Diff(before, netState(e.h, name)); diff != "" {
@@ -405,7 +406,7 @@ func TestMissingBridgeAndVimage(t *testing.T) {
 	mustRun(t, e.h, runtime.Ifconfig, "bridge7", "create", "up")
 	e.mustCall(map[string]any{"op": "up", "name": vnetUUID, "jid": jid})
 	e.mustCall(map[string]any{"op": "down", "name": vnetUUID})
-	if out := mustRun(t, e.h, runtime.Ifconfig, "-l"); out != "em0 lo0 bridge0 bridge7\n" {
+	if out := mustRun(t, e.h, runtime.Ifconfig, "-l"); out != "em0 lo0 bridge0 bridge1 bridge7\n" {
 		t.Errorf("host interfaces after down: %q", out)
 	}
 }

@@ -127,7 +127,7 @@ net.route_add_default(net.parse_defaultrouter("192.168.1.1"), jail="ioc-nettest"
 	}
 	mustRun(t, h, runtime.Jail, "-r", "ioc-nettest")
 	names := star(t, h, `n = net.interfaces()`)["n"].String()
-	if names != `["em0", "lo0", "bridge0"]` {
+	if names != `["em0", "lo0", "bridge0", "bridge1"]` {
 		t.Errorf("host interfaces at the end: %s", names)
 	}
 }
@@ -148,11 +148,11 @@ e = net.epair_create()
 net.vnet_move(e.b, "ioc-ret")
 net.rename(e.b, "vnet0", jail="ioc-ret")
 `)
-	if out := mustRun(t, h, runtime.Ifconfig, "-l"); out != "em0 lo0 bridge0 epair0a\n" {
+	if out := mustRun(t, h, runtime.Ifconfig, "-l"); out != "em0 lo0 bridge0 bridge1 epair0a\n" {
 		t.Errorf("host while the jail runs: %q", out)
 	}
 	mustRun(t, h, runtime.Jail, "-r", "ioc-ret")
-	if out := mustRun(t, h, runtime.Ifconfig, "-l"); out != "em0 lo0 bridge0 epair0a vnet0\n" {
+	if out := mustRun(t, h, runtime.Ifconfig, "-l"); out != "em0 lo0 bridge0 bridge1 epair0a vnet0\n" {
 		t.Errorf("host after jail -r: %q", out)
 	}
 	// A jail without vnet cannot take an interface.

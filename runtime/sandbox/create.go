@@ -14,12 +14,14 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/iocage/iocage/runtime"
 	"github.com/iocage/iocage/runtime/sandbox/model"
+	"github.com/iocage/iocage/runtime/sandbox/zfscompat"
 )
 
 // Linux programs the sandbox itself uses (never sent by iocage).
@@ -27,6 +29,7 @@ const (
 	linuxZpool   = "/usr/sbin/zpool"
 	linuxZfsFuse = "/usr/sbin/zfs-fuse"
 	zfsSocket    = "/var/run/zfs/zfs_socket"
+	zfsPidfile   = "/var/run/zfs-fuse.pid"
 )
 
 // CreateOptions shape a new sandbox.
@@ -63,6 +66,11 @@ func Create(dir string, opt CreateOptions) (*Config, error) {
 		if err := ensurePool(pool, cfg.Vdevs[i], root, opt.PoolSize); err != nil {
 			return nil, err
 		}
+	}
+	// An imported pool's file systems come up read-write whatever their
+	// readonly property says (see zfscompat.SyncReadonly).
+	if err := zfscompat.SyncReadonly(context.Background(), &model.Sandbox{Root: root, Pools: cfg.Pools}); err != nil {
+		return nil, fmt.Errorf("sandbox pools: %w", err)
 	}
 	if _, err := model.NewStore(filepath.Join(dir, "state")); err != nil {
 		return nil, err
@@ -117,7 +125,7 @@ func makeRoot(root string) error {
 	files := map[string]string{
 		"hostid":      newUUID() + "\n",
 		"resolv.conf": "# sandbox resolver: the local mirror is all there is\nnameserver 127.0.0.1\n",
-		"rc.conf":     "hostname=\"sandbox.local\"\nzfs_enable=\"YES\"\nifconfig_em0=\"inet 192.168.1.2/24\"\ndefaultrouter=\"192.168.1.1\"\ncloned_interfaces=\"bridge0\"\n",
+		"rc.conf":     "hostname=\"sandbox.local\"\nzfs_enable=\"YES\"\nifconfig_em0=\"inet 192.168.1.2/24\"\ndefaultrouter=\"192.168.1.1\"\ncloned_interfaces=\"bridge0 bridge1\"\nifconfig_bridge0=\"addm em0 up\"\nifconfig_bridge1=\"up\"\n",
 		"hosts":       "127.0.0.1 localhost sandbox.local\n",
 	}
 	for f, content := range files {
@@ -190,17 +198,24 @@ func EnsureZFS() error {
 	if _, err := os.Stat(linuxZfsFuse); err != nil {
 		return fmt.Errorf("zfs-fuse is not installed (%s): run `iocage sandbox setup` as root, or apt-get install zfs-fuse", linuxZfsFuse)
 	}
-	// A daemon that is still shutting down makes the new one exit at once:
-	// try a few times before giving up.
+	// Test binaries start the shared daemon concurrently, and one may still
+	// be shutting down: never pull the socket from under a daemon that
+	// runs; wait for it, and start one only when none is left.
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
-		os.Remove(zfsSocket)
-		cmd := exec.Command(linuxZfsFuse, "--pidfile", "/var/run/zfs-fuse.pid")
-		cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
-		if out, err := cmd.CombinedOutput(); err != nil {
-			lastErr = fmt.Errorf("start zfs-fuse: %v: %s", err, out)
-			time.Sleep(time.Second)
-			continue
+		if !zfsRunning() {
+			os.Remove(zfsSocket)
+			// A daemon that died without cleaning up leaves its pid file,
+			// and zfs-fuse will not start (exit 1, no message) while it is
+			// there.
+			os.Remove(zfsPidfile)
+			cmd := exec.Command(linuxZfsFuse, "--pidfile", zfsPidfile)
+			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+			if out, err := cmd.CombinedOutput(); err != nil {
+				lastErr = fmt.Errorf("start zfs-fuse: %v: %s", err, out)
+				time.Sleep(time.Second)
+				continue
+			}
 		}
 		for i := 0; i < 100; i++ {
 			if zfsAlive() {
@@ -213,6 +228,21 @@ func EnsureZFS() error {
 		return lastErr
 	}
 	return errors.New("zfs-fuse did not come up (no answer on " + zfsSocket + ")")
+}
+
+// zfsRunning reports whether the zfs-fuse named by the pid file still
+// exists (answering, starting up or winding down).
+func zfsRunning() bool {
+	b, err := os.ReadFile(zfsPidfile)
+	if err != nil {
+		return false
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return false
+	}
+	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
+	return err == nil && strings.TrimSpace(string(comm)) == filepath.Base(linuxZfsFuse)
 }
 
 func zfsAlive() bool {

@@ -177,7 +177,7 @@ func (b *Backend) execReal(ctx context.Context, c *runtime.Cmd) (int, error) {
 	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: b.cfg.Root}
-	return runCmd(ctx, cmd)
+	return runtime.RunProcess(ctx, cmd)
 }
 
 // baseEnv is the environment of real programs in the sandbox: this
@@ -191,33 +191,6 @@ func baseEnv() []string {
 		env = append(env, kv)
 	}
 	return env
-}
-
-func runCmd(ctx context.Context, cmd *exec.Cmd) (int, error) {
-	if err := cmd.Start(); err != nil {
-		return -1, err
-	}
-	done := make(chan struct{})
-	go func() {
-		select {
-		case <-ctx.Done():
-			_ = cmd.Process.Signal(syscall.SIGTERM)
-		case <-done:
-		}
-	}()
-	err := cmd.Wait()
-	close(done)
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-				return 128 + int(ws.Signal()), nil
-			}
-			return ee.ExitCode(), nil
-		}
-		return -1, err
-	}
-	return 0, nil
 }
 
 // Main runs this process as a sandbox helper when it was started as one

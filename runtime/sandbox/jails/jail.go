@@ -51,20 +51,15 @@ func (t *jailTool) warn(format string, a ...any) {
 }
 
 func jailMain(e *model.Env) int {
-	opts, rest, bad, missing := getopt(e.Args, "cdf:hiJ:lmn:p:qrRs:u:U:v")
-	if bad != 0 {
-		if missing {
-			fmt.Fprintf(e.Stderr, "jail: option requires an argument -- %c\n", bad)
-		} else {
-			fmt.Fprintf(e.Stderr, "jail: illegal option -- %c\n", bad)
-		}
+	opts, rest, ok := e.Getopt(e.Args, "cdf:hiJ:lmn:p:qrRs:u:U:v")
+	if !ok {
 		return e.Usage(1, jailUsage)
 	}
 	t := &jailTool{e: e}
 	var create, modify, remove bool
 	ps := newParams()
 	for _, o := range opts {
-		switch o.c {
+		switch o.Flag {
 		case 'c':
 			create = true
 		case 'm':
@@ -74,9 +69,9 @@ func jailMain(e *model.Env) int {
 		case 'd':
 			ps.add("allow.dying")
 		case 'f':
-			return e.Errorf("-f %s: jail.conf(5) files are not modelled by the sandbox; give the parameters on the command line", o.arg)
+			return e.Errorf("-f %s: jail.conf(5) files are not modelled by the sandbox; give the parameters on the command line", o.Arg)
 		case 'J':
-			return e.Errorf("-J %s: jid files are not modelled by the sandbox", o.arg)
+			return e.Errorf("-J %s: jid files are not modelled by the sandbox", o.Arg)
 		case 'h':
 			ps.add("ip_hostname")
 		case 'i':
@@ -84,16 +79,16 @@ func jailMain(e *model.Env) int {
 		case 'l':
 			ps.add("exec.clean")
 		case 'n':
-			ps.addValue("name", o.arg, true)
+			ps.addValue("name", o.Arg, true)
 		case 'q':
 			t.quiet = true
 		case 's':
-			ps.addValue("securelevel", o.arg, true)
+			ps.addValue("securelevel", o.Arg, true)
 		case 'u':
-			ps.addValue("exec.jail_user", o.arg, true)
+			ps.addValue("exec.jail_user", o.Arg, true)
 			ps.add("exec.system_jail_user")
 		case 'U':
-			ps.addValue("exec.jail_user", o.arg, true)
+			ps.addValue("exec.jail_user", o.Arg, true)
 			ps.addValue("exec.system_jail_user", "false", true)
 		case 'v':
 			t.verbose = true

@@ -35,23 +35,22 @@ func findJail(sb *model.Sandbox, key string) (*Record, error) {
 // user of the host (-u) or of the jail (-U), with this program's standard
 // files, so a terminal passes through.
 func jexecMain(e *model.Env) int {
-	opts, rest, bad, _ := getopt(e.Args, "d:lnu:U:")
-	if bad != 0 {
-		fmt.Fprintf(e.Stderr, "jexec: illegal option -- %c\n", bad)
+	opts, rest, ok := e.Getopt(e.Args, "d:lnu:U:")
+	if !ok {
 		return e.Usage(1, jexecUsage)
 	}
 	var dir, user string
 	var login, hostUser, jailUser bool
 	for _, o := range opts {
-		switch o.c {
+		switch o.Flag {
 		case 'd':
-			dir = o.arg
+			dir = o.Arg
 		case 'l':
 			login = true
 		case 'u':
-			user, hostUser = o.arg, true
+			user, hostUser = o.Arg, true
 		case 'U':
-			user, jailUser = o.arg, true
+			user, jailUser = o.Arg, true
 		}
 	}
 	if len(rest) < 1 || (hostUser && jailUser) {

@@ -100,17 +100,16 @@ func jlsMain(e *model.Env) int {
 	if err != nil {
 		return e.Errorf("%v", err)
 	}
-	opts, names, bad, _ := getopt(args, "adj:hNnqsv")
-	if bad != 0 {
-		fmt.Fprintf(e.Stderr, "jls: illegal option -- %c\n", bad)
+	opts, names, ok := e.Getopt(args, "adj:hNnqsv")
+	if !ok {
 		return e.Errorf("%s", jlsUsage)
 	}
 	pflags := 0
 	jname := ""
 	for _, o := range opts {
-		switch o.c {
+		switch o.Flag {
 		case 'j':
-			jname = o.arg
+			jname = o.Arg
 		case 'h':
 			pflags = pflags&^(printSkip|printVerbose) | printHeader
 		case 'N':

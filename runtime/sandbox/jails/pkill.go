@@ -37,17 +37,16 @@ func pkillMain(e *model.Env) int {
 			sig, args = v, args[1:]
 		}
 	}
-	opts, patterns, bad, _ := getopt(args, "DF:G:ILM:N:P:SU:ac:fg:ij:lnoqs:t:u:vx")
-	if bad != 0 {
-		fmt.Fprintf(e.Stderr, "pkill: illegal option -- %c\n", bad)
+	opts, patterns, ok := e.Getopt(args, "DF:G:ILM:N:P:SU:ac:fg:ij:lnoqs:t:u:vx")
+	if !ok {
 		return e.Usage(2, pkillUsage)
 	}
 	var jails []string
 	var full, exact, icase, list, inverse bool
 	for _, o := range opts {
-		switch o.c {
+		switch o.Flag {
 		case 'j':
-			jails = append(jails, strings.Split(o.arg, ",")...)
+			jails = append(jails, strings.Split(o.Arg, ",")...)
 		case 'f':
 			full = true
 		case 'x':
@@ -59,7 +58,7 @@ func pkillMain(e *model.Env) int {
 		case 'v':
 			inverse = true
 		default:
-			fmt.Fprintf(e.Stderr, "pkill: -%c is not modelled by the sandbox (only -j, -f, -i, -l, -v, -x)\n", o.c)
+			fmt.Fprintf(e.Stderr, "pkill: -%c is not modelled by the sandbox (only -j, -f, -i, -l, -v, -x)\n", o.Flag)
 			return 3
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/iocage/iocage/runtime/sandbox/model"
 )
 
 // procStat reads the state letter and the start time (in clock ticks since
@@ -63,24 +65,13 @@ func nsMembers(initPID int) []int {
 	if err != nil {
 		return nil
 	}
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var out []int
-	for _, ent := range ents {
-		pid, err := strconv.Atoi(ent.Name())
-		if err != nil || pid == initPID {
-			continue
+	return model.Processes(func(pid int) bool {
+		if pid == initPID {
+			return false
 		}
-		if n, err := pidNamespace(pid); err != nil || n != ns {
-			continue
-		}
-		if procLive(pid, 0) {
-			out = append(out, pid)
-		}
-	}
-	return out
+		n, err := pidNamespace(pid)
+		return err == nil && n == ns && procLive(pid, 0)
+	})
 }
 
 // procComm is the short command name of pid, as pkill matches it.

@@ -7,8 +7,8 @@
 // a bridge or a default route is a record in the state file, shaped and
 // checked as the FreeBSD kernel would (names, units, MTU ranges, bridge
 // membership, address conflicts, reachable gateways). The host starts as a
-// small FreeBSD box: em0 (192.168.1.2/24) in bridge0, lo0, and a default
-// route to 192.168.1.1. Each vnet jail gets its own lo0 when first used;
+// small FreeBSD box: em0 (192.168.1.2/24) in bridge0, an empty bridge1,
+// lo0, and a default route to 192.168.1.1. Each vnet jail gets its own lo0 when first used;
 // interfaces moved into a jail return to the host when it is removed.
 //
 // Both programs are jail aware: `jexec JAIL ifconfig ...` acts on that

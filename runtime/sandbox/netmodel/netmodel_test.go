@@ -131,7 +131,7 @@ func (r *rig) state() *state {
 func TestInitialHostListing(t *testing.T) {
 	r := newRig(t)
 	st := r.state()
-	em0, br0 := st.mac("00:1b:21", "em0"), st.mac("58:9c:fc", "bridge0")
+	em0, br0, br1 := st.mac("00:1b:21", "em0"), st.mac("58:9c:fc", "bridge0"), st.mac("58:9c:fc", "bridge1")
 	want := `em0: flags=1008943<UP,BROADCAST,RUNNING,PROMISC,SIMPLEX,MULTICAST,LOWER_UP> metric 0 mtu 1500
 	options=46504bb<RXCSUM,TXCSUM,VLAN_MTU,VLAN_HWTAGGING,JUMBO_MTU,VLAN_HWCSUM,LRO,VLAN_HWFILTER,VLAN_HWTSO,RXCSUM_IPV6,TXCSUM_IPV6,NOMAP>
 	ether ` + em0 + `
@@ -156,6 +156,14 @@ bridge0: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0
 	        ifmaxaddr 0 port 1 priority 128 path cost 20000
 	groups: bridge
 	nd6 options=9<PERFORMNUD,IFDISABLED>
+bridge1: flags=8843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST> metric 0 mtu 1500
+	options=0
+	ether ` + br1 + `
+	id 00:00:00:00:00:00 priority 32768 hellotime 2 fwddelay 15
+	maxage 20 holdcnt 6 proto rstp maxaddr 2000 timeout 1200
+	root id 00:00:00:00:00:00 priority 32768 ifcost 0 port 0
+	groups: bridge
+	nd6 options=9<PERFORMNUD,IFDISABLED>
 `
 	if diff := cmp.Diff(want, r.ok(r.ifconfig())); diff != "" {
 		t.Errorf("ifconfig (-want +got):\n%s", diff)
@@ -163,10 +171,10 @@ bridge0: flags=1008843<UP,BROADCAST,RUNNING,SIMPLEX,MULTICAST,LOWER_UP> metric 0
 	if diff := cmp.Diff(want, r.ok(r.ifconfig("-a"))); diff != "" {
 		t.Errorf("ifconfig -a (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff("em0 lo0 bridge0\n", r.ok(r.ifconfig("-l"))); diff != "" {
+	if diff := cmp.Diff("em0 lo0 bridge0 bridge1\n", r.ok(r.ifconfig("-l"))); diff != "" {
 		t.Errorf("ifconfig -l (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff("bridge0\n", r.ok(r.ifconfig("-g", "bridge"))); diff != "" {
+	if diff := cmp.Diff("bridge0\nbridge1\n", r.ok(r.ifconfig("-g", "bridge"))); diff != "" {
 		t.Errorf("ifconfig -g bridge (-want +got):\n%s", diff)
 	}
 	if !strings.HasPrefix(em0, "00:1b:21:") || em0 != newRig(t).state().mac("00:1b:21", "em0") {
@@ -231,7 +239,7 @@ func TestEpairLifecycle(t *testing.T) {
 
 	// Destroying either end takes both, and the bridge lets go.
 	r.ok(r.ifconfig("vnet0:12", "destroy"))
-	if diff := cmp.Diff("em0 lo0 bridge0 epair1a epair1b\n", r.ok(r.ifconfig("-l"))); diff != "" {
+	if diff := cmp.Diff("em0 lo0 bridge0 bridge1 epair1a epair1b\n", r.ok(r.ifconfig("-l"))); diff != "" {
 		t.Errorf("after destroy (-want +got):\n%s", diff)
 	}
 	if got := grep(r.ok(r.ifconfig("bridge0")), "member:"); len(got) != 1 {
@@ -244,11 +252,11 @@ func TestEpairLifecycle(t *testing.T) {
 	if diff := cmp.Diff("", r.ok(r.ifconfig("bridge5", "create"))); diff != "" {
 		t.Errorf("bridge5 create prints nothing (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff("bridge1\n", r.ok(r.ifconfig("bridge", "create", "up"))); diff != "" {
+	if diff := cmp.Diff("bridge2\n", r.ok(r.ifconfig("bridge", "create", "up"))); diff != "" {
 		t.Errorf("bridge create (-want +got):\n%s", diff)
 	}
 	r.ok(r.ifconfig("bridge5", "destroy"))
-	if diff := cmp.Diff("bridge0\nbridge1\n", r.ok(r.ifconfig("-g", "bridge"))); diff != "" {
+	if diff := cmp.Diff("bridge0\nbridge1\nbridge2\n", r.ok(r.ifconfig("-g", "bridge"))); diff != "" {
 		t.Errorf("bridges (-want +got):\n%s", diff)
 	}
 }
@@ -444,7 +452,7 @@ func TestVnetMoveAndReturn(t *testing.T) {
 		t.Errorf("vnet into a jail without vnet (-want +got):\n%s", diff)
 	}
 	r.ok(r.ifconfig("epair0b", "vnet", "ioc-web"))
-	if diff := cmp.Diff("em0 lo0 bridge0 vnet0:3\n", r.ok(r.ifconfig("-l"))); diff != "" {
+	if diff := cmp.Diff("em0 lo0 bridge0 bridge1 vnet0:3\n", r.ok(r.ifconfig("-l"))); diff != "" {
 		t.Errorf("host after the move (-want +got):\n%s", diff)
 	}
 
@@ -469,7 +477,7 @@ func TestVnetMoveAndReturn(t *testing.T) {
 		t.Errorf("host default route leaves by %q", got)
 	}
 	// A jail without vnet sees the host's interfaces and changes nothing.
-	if diff := cmp.Diff("em0 lo0 bridge0 vnet0:3\n", r.ok(r.in("ioc-flat", runtime.Ifconfig, "-l"))); diff != "" {
+	if diff := cmp.Diff("em0 lo0 bridge0 bridge1 vnet0:3\n", r.ok(r.in("ioc-flat", runtime.Ifconfig, "-l"))); diff != "" {
 		t.Errorf("shared-stack jail (-want +got):\n%s", diff)
 	}
 	if res := r.in("ioc-flat", runtime.Route, "add", "default", "192.168.1.9"); res.Code != 1 || !strings.Contains(res.Stderr, errPerm) {
@@ -479,7 +487,7 @@ func TestVnetMoveAndReturn(t *testing.T) {
 	// Removing the jail sends vnet0 home (down, no addresses) and drops
 	// the jail's lo0 and routes.
 	r.removeJail("ioc-web", 3)
-	if diff := cmp.Diff("em0 lo0 bridge0 vnet0:3 vnet0\n", r.ok(r.ifconfig("-l"))); diff != "" {
+	if diff := cmp.Diff("em0 lo0 bridge0 bridge1 vnet0:3 vnet0\n", r.ok(r.ifconfig("-l"))); diff != "" {
 		t.Errorf("host after removal (-want +got):\n%s", diff)
 	}
 	got := r.ok(r.ifconfig("vnet0"))
@@ -494,7 +502,7 @@ func TestVnetMoveAndReturn(t *testing.T) {
 	}
 	// Destroying the host end takes the returned end too.
 	r.ok(r.ifconfig("vnet0:3", "destroy"))
-	if diff := cmp.Diff("em0 lo0 bridge0\n", r.ok(r.ifconfig("-l"))); diff != "" {
+	if diff := cmp.Diff("em0 lo0 bridge0 bridge1\n", r.ok(r.ifconfig("-l"))); diff != "" {
 		t.Errorf("after destroy (-want +got):\n%s", diff)
 	}
 }
@@ -508,7 +516,7 @@ func TestReclaimWithMinusVnet(t *testing.T) {
 		t.Errorf("jail by JID (-want +got):\n%s", diff)
 	}
 	r.ok(r.ifconfig("epair0b", "-vnet", "ioc-db"))
-	if diff := cmp.Diff("em0 lo0 bridge0 epair0a epair0b\n", r.ok(r.ifconfig("-l"))); diff != "" {
+	if diff := cmp.Diff("em0 lo0 bridge0 bridge1 epair0a epair0b\n", r.ok(r.ifconfig("-l"))); diff != "" {
 		t.Errorf("after -vnet (-want +got):\n%s", diff)
 	}
 	if res := r.ifconfig("lo0", "-vnet", "ioc-db"); res.Code != 1 {

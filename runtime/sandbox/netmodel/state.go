@@ -92,8 +92,10 @@ func load(tx *model.Tx, sb *model.Sandbox) (*state, error) {
 
 func save(tx *model.Tx, st *state) error { return tx.Put(section, st) }
 
-// init makes the host a fresh FreeBSD box: em0 in bridge0, lo0, and a
-// default route to 192.168.1.1.
+// init makes the host a fresh FreeBSD box prepared for iocage as its
+// manual asks: em0 in bridge0, an empty bridge1 (iocage's default
+// interfaces are vnet0:bridge0,vnet1:bridge1; both are cloned_interfaces in
+// rc.conf), lo0, and a default route to 192.168.1.1.
 func (st *state) init(sb *model.Sandbox) {
 	st.Seed = seedOf(sb)
 	st.Vnets = map[string]*vnet{}
@@ -105,7 +107,9 @@ func (st *state) init(sb *model.Sandbox) {
 	lo0 := newLoopback(2, hostVnet)
 	bridge0 := &iface{Name: "bridge0", Driver: "bridge0", Index: 3, Kind: kindBridge, MTU: 1500, Up: true,
 		MAC: st.mac("58:9c:fc", "bridge0"), HWAddr: st.mac("58:9c:fc", "bridge0"), Groups: []string{"bridge"}, Members: []int{1}}
-	h.Ifaces = []*iface{em0, lo0, bridge0}
+	bridge1 := &iface{Name: "bridge1", Driver: "bridge1", Index: 4, Kind: kindBridge, MTU: 1500, Up: true,
+		MAC: st.mac("58:9c:fc", "bridge1"), HWAddr: st.mac("58:9c:fc", "bridge1"), Groups: []string{"bridge"}}
+	h.Ifaces = []*iface{em0, lo0, bridge0, bridge1}
 	h.Routes = []*sroute{{Dest: netip.MustParsePrefix("0.0.0.0/0"), Gateway: netip.MustParseAddr("192.168.1.1"), Iface: 1}}
 }
 

@@ -56,7 +56,7 @@ func parseFileFlags(s string) (set, clear uint32, bad string) {
 // reads back 0 and nothing is stored; the words and the files are checked
 // as FreeBSD checks them.
 func runChflags(e *model.Env) int {
-	opts, args, ok := getopt(e, e.Args, "HLPRfhvx")
+	opts, args, ok := e.Getopt(e.Args, "HLPRfhvx")
 	if !ok {
 		fmt.Fprint(e.Stderr, chflagsUsage)
 		return 1
@@ -64,7 +64,7 @@ func runChflags(e *model.Env) int {
 	var rflag, hflag bool
 	verbose := 0
 	for _, o := range opts {
-		switch o.c {
+		switch o.Flag {
 		case 'R':
 			rflag = true
 		case 'h':

@@ -3,11 +3,9 @@ package sysmodel
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io/fs"
 	"os"
 	"path"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -33,53 +31,6 @@ func init() {
 	model.MarkJailAware(runtime.Uname)
 	model.MarkJailAware(runtime.FreebsdVersion)
 	model.OnJailRemoved(cpusetJailRemoved)
-}
-
-// option is one parsed command-line option.
-type option struct {
-	c   byte
-	arg string
-}
-
-// getopt parses args as BSD getopt(3) does with spec (e.g. "adF:"): options
-// end at the first operand or "--", clustered flags are allowed, and an
-// unknown option or a missing argument is reported on stderr the way libc
-// reports it. ok is false after such an error.
-func getopt(e *model.Env, args []string, spec string) (opts []option, rest []string, ok bool) {
-	prog := filepath.Base(e.Prog)
-	i := 0
-	for ; i < len(args); i++ {
-		a := args[i]
-		if a == "--" {
-			i++
-			break
-		}
-		if len(a) < 2 || a[0] != '-' {
-			break
-		}
-		for j := 1; j < len(a); j++ {
-			c := a[j]
-			k := strings.IndexByte(spec, c)
-			if k < 0 || c == ':' {
-				fmt.Fprintf(e.Stderr, "%s: illegal option -- %c\n", prog, c)
-				return nil, nil, false
-			}
-			if k+1 < len(spec) && spec[k+1] == ':' {
-				if j+1 < len(a) {
-					opts = append(opts, option{c, a[j+1:]})
-				} else if i+1 < len(args) {
-					i++
-					opts = append(opts, option{c, args[i]})
-				} else {
-					fmt.Fprintf(e.Stderr, "%s: option requires an argument -- %c\n", prog, c)
-					return nil, nil, false
-				}
-				break
-			}
-			opts = append(opts, option{c, ""})
-		}
-	}
-	return opts, args[i:], true
 }
 
 // errnoText is strerror(3) as FreeBSD words it, for the errors the models
@@ -265,23 +216,8 @@ func jailPIDs(sb *model.Sandbox, ji jailInfo) []int {
 		return nil
 	}
 	root := sb.Path(ji.Path)
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var pids []int
-	for _, d := range ents {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		r, err := os.Readlink("/proc/" + d.Name() + "/root")
-		if err != nil {
-			continue
-		}
-		if r == root {
-			pids = append(pids, pid)
-		}
-	}
-	return pids
+	return model.Processes(func(pid int) bool {
+		r, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/root")
+		return err == nil && r == root
+	})
 }

@@ -121,7 +121,7 @@ func joinCPUs(cpus []int) string {
 }
 
 func runCpuset(e *model.Env) int {
-	opts, args, ok := getopt(e, e.Args, "Ccd:gij:l:n:p:rs:t:x:")
+	opts, args, ok := e.Getopt(e.Args, "Ccd:gij:l:n:p:rs:t:x:")
 	if !ok {
 		fmt.Fprint(e.Stderr, cpusetUsage)
 		return 1
@@ -134,28 +134,28 @@ func runCpuset(e *model.Env) int {
 	)
 	which := "pid"
 	for _, o := range opts {
-		switch o.c {
+		switch o.Flag {
 		case 'C':
 			cflagC = true
 		case 'c':
 		case 'd':
-			dflag, which, id = true, "domain", atoiLax(o.arg)
+			dflag, which, id = true, "domain", atoiLax(o.Arg)
 		case 'g':
 			gflag = true
 		case 'i':
 			iflag = true
 		case 'j':
-			ji, found := findJail(e, o.arg)
+			ji, found := findJail(e, o.Arg)
 			if !found {
-				if _, err := strconv.Atoi(o.arg); err == nil {
-					return e.Errorf("jail %s not found", o.arg)
+				if _, err := strconv.Atoi(o.Arg); err == nil {
+					return e.Errorf("jail %s not found", o.Arg)
 				}
-				return e.Errorf("jail \"%s\" not found", o.arg)
+				return e.Errorf("jail \"%s\" not found", o.Arg)
 			}
 			jflag, which, id, jail = true, "jail", ji.JID, ji
 		case 'l':
 			lflag = true
-			m, err := parseCPUList(o.arg)
+			m, err := parseCPUList(o.Arg)
 			if err != nil {
 				return e.Errorf("%v", err)
 			}
@@ -163,15 +163,15 @@ func runCpuset(e *model.Env) int {
 		case 'n':
 			nflag = true
 		case 'p':
-			pflag, which, id = true, "pid", atoiLax(o.arg)
+			pflag, which, id = true, "pid", atoiLax(o.Arg)
 		case 'r':
 			rflag = true
 		case 's':
-			sflag, which, id = true, "cpuset", atoiLax(o.arg)
+			sflag, which, id = true, "cpuset", atoiLax(o.Arg)
 		case 't':
-			tflag, which, id = true, "tid", atoiLax(o.arg)
+			tflag, which, id = true, "tid", atoiLax(o.Arg)
 		case 'x':
-			xflag, which, id = true, "irq", atoiLax(o.arg)
+			xflag, which, id = true, "irq", atoiLax(o.Arg)
 		}
 	}
 	count := func(bs ...bool) int {

@@ -277,14 +277,14 @@ type devfsTarget struct {
 }
 
 func runDevfs(e *model.Env) int {
-	opts, args, ok := getopt(e, e.Args, "m:")
+	opts, args, ok := e.Getopt(e.Args, "m:")
 	if !ok {
 		fmt.Fprint(e.Stderr, devfsUsage)
 		return 1
 	}
 	mp := "/dev"
 	for _, o := range opts {
-		mp = o.arg
+		mp = o.Arg
 	}
 	if len(args) < 1 {
 		fmt.Fprint(e.Stderr, devfsUsage)
@@ -395,15 +395,15 @@ func atonum(s string) (int, bool) {
 func (d *devfsCmd) rule(args []string) int {
 	e := d.e
 	sub := &model.Env{Ctx: e.Ctx, Prog: "devfs rule", Stdin: e.Stdin, Stdout: e.Stdout, Stderr: e.Stderr, SB: e.SB}
-	opts, rest, ok := getopt(sub, args[1:], "s:")
+	opts, rest, ok := sub.Getopt(args[1:], "s:")
 	if !ok {
 		fmt.Fprint(e.Stderr, devfsUsage)
 		return 1
 	}
 	for _, o := range opts {
-		n, ok := atonum(o.arg)
+		n, ok := atonum(o.Arg)
 		if !ok {
-			return d.warn("rule", "error converting to number: %s", o.arg)
+			return d.warn("rule", "error converting to number: %s", o.Arg)
 		}
 		d.rsnum = n
 	}

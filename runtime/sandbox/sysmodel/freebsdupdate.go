@@ -1,7 +1,6 @@
 package sysmodel
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -132,21 +131,14 @@ func runFreebsdUpdate(e *model.Env) int {
 			env = append(env, kv)
 		}
 	}
-	cmd := exec.CommandContext(e.Ctx, "/bin/sh", argv...)
+	cmd := exec.Command("/bin/sh", argv...)
 	cmd.Env = env
 	cmd.Dir = "/"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.Stdin, e.Stdout, e.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: local}
-	err := cmd.Run()
-	var ee *exec.ExitError
-	switch {
-	case err == nil:
-		return 0
-	case errors.As(err, &ee):
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return 128 + int(ws.Signal())
-		}
-		return ee.ExitCode()
+	code, err := runtime.RunProcess(e.Ctx, cmd)
+	if err != nil {
+		return e.Errorf("%s: %v", path.Join(base, "bin/sh"), err)
 	}
-	return e.Errorf("%s: %v", path.Join(base, "bin/sh"), err)
+	return code
 }

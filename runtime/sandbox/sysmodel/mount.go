@@ -42,7 +42,7 @@ type mountReq struct {
 }
 
 func runMount(e *model.Env) int {
-	opts, args, ok := getopt(e, e.Args, "adF:flo:prt:uvw")
+	opts, args, ok := e.Getopt(e.Args, "adF:flo:prt:uvw")
 	if !ok {
 		fmt.Fprint(e.Stderr, mountUsage)
 		return 1
@@ -56,17 +56,17 @@ func runMount(e *model.Env) int {
 	)
 	vfstype := "ufs"
 	for _, o := range opts {
-		switch o.c {
+		switch o.Flag {
 		case 'a':
 			all = true
 		case 'd':
 			debug = true
 		case 'F':
-			fstab = o.arg
+			fstab = o.Arg
 		case 'f', 'l':
 		case 'o':
-			if o.arg != "" {
-				options = append(options, o.arg)
+			if o.Arg != "" {
+				options = append(options, o.Arg)
 			}
 		case 'p':
 			fstabStyle, verbose = true, true
@@ -76,7 +76,7 @@ func runMount(e *model.Env) int {
 			if haveT {
 				return e.Errorf("only one -t option may be specified")
 			}
-			haveT, vfslist, vfstype = true, o.arg, o.arg
+			haveT, vfslist, vfstype = true, o.Arg, o.Arg
 		case 'u':
 			update = true
 		case 'v':

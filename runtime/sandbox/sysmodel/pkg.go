@@ -1,7 +1,6 @@
 package sysmodel
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -59,17 +58,14 @@ func runPkg(e *model.Env) int {
 			return e.Errorf("chroot %s: %s: No such file or directory", root, p)
 		}
 	}
-	cmd := exec.CommandContext(e.Ctx, "/bin/sh", append([]string{"/usr/sbin/pkg"}, args...)...)
+	cmd := exec.Command("/bin/sh", append([]string{"/usr/sbin/pkg"}, args...)...)
 	cmd.Env = append([]string{"PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin", "HOME=/root", "TERM=dumb"}, e.Environ...)
 	cmd.Dir = "/"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.Stdin, e.Stdout, e.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: local}
-	if err := cmd.Run(); err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			return ee.ExitCode()
-		}
+	code, err := runtime.RunProcess(e.Ctx, cmd)
+	if err != nil {
 		return e.Errorf("%v", err)
 	}
-	return 0
+	return code
 }

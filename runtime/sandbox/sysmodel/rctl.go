@@ -212,14 +212,14 @@ func (r rctlRule) String() string {
 const rctlUsage = "usage: rctl [ -h ] [-a rule | -l filter | -r filter | -u filter | filter]\n"
 
 func runRctl(e *model.Env) int {
-	opts, args, ok := getopt(e, e.Args, "ahlnru")
+	opts, args, ok := e.Getopt(e.Args, "ahlnru")
 	if !ok {
 		fmt.Fprint(e.Stderr, rctlUsage)
 		return 1
 	}
 	var aflag, hflag, lflag, nflag, rflag, uflag bool
 	for _, o := range opts {
-		switch o.c {
+		switch o.Flag {
 		case 'a':
 			aflag = true
 		case 'h':
@@ -612,21 +612,7 @@ func uptime() int64 {
 }
 
 func userPIDs(uid string) []int {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return nil
-	}
-	var out []int
-	for _, d := range ents {
-		pid, err := strconv.Atoi(d.Name())
-		if err != nil {
-			continue
-		}
-		if procUID(d.Name()) == uid {
-			out = append(out, pid)
-		}
-	}
-	return out
+	return model.Processes(func(pid int) bool { return procUID(strconv.Itoa(pid)) == uid })
 }
 
 // procUID is the real uid of a process, "" when it is gone.

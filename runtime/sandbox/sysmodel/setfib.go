@@ -35,15 +35,15 @@ func runSetfib(e *model.Env) int {
 	if first != "" && first[0] >= '0' && first[0] <= '9' {
 		args[0] = "-F" + first
 	}
-	opts, rest, ok := getopt(e, args, "F:")
+	opts, rest, ok := e.Getopt(args, "F:")
 	if !ok {
 		fmt.Fprint(e.Stderr, setfibUsage)
 		return 1
 	}
 	for _, o := range opts {
-		fib, err := strconv.ParseInt(o.arg, 10, 64)
+		fib, err := strconv.ParseInt(o.Arg, 10, 64)
 		if err != nil || fib < 0 || fib >= int64(numfibs) {
-			return e.Errorf("%s: invalid FIB (max %d)", o.arg, numfibs-1)
+			return e.Errorf("%s: invalid FIB (max %d)", o.Arg, numfibs-1)
 		}
 	}
 	if len(rest) == 0 {

@@ -311,14 +311,14 @@ type sysctlFlags struct {
 }
 
 func runSysctl(e *model.Env) int {
-	opts, args, ok := getopt(e, e.Args, "AaB:bdeFf:hiJjNnoqTtWwXx")
+	opts, args, ok := e.Getopt(e.Args, "AaB:bdeFf:hiJjNnoqTtWwXx")
 	if !ok {
 		fmt.Fprint(e.Stderr, sysctlUsage)
 		return 1
 	}
 	var f sysctlFlags
 	for _, o := range opts {
-		switch o.c {
+		switch o.Flag {
 		case 'A', 'a', 'X':
 			f.all = true
 		case 'b':

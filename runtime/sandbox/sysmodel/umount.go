@@ -33,7 +33,7 @@ type umounter struct {
 }
 
 func runUmount(e *model.Env) int {
-	opts, args, ok := getopt(e, e.Args, "AaF:fh:nt:v")
+	opts, args, ok := e.Getopt(e.Args, "AaF:fh:nt:v")
 	if !ok {
 		fmt.Fprint(e.Stderr, umountUsage)
 		return 1
@@ -43,13 +43,13 @@ func runUmount(e *model.Env) int {
 	fstab := "/etc/fstab"
 	nonbusy, haveT := false, false
 	for _, o := range opts {
-		switch o.c {
+		switch o.Flag {
 		case 'A', 'h':
 			all = 2
 		case 'a':
 			all = 1
 		case 'F':
-			fstab = o.arg
+			fstab = o.Arg
 		case 'f':
 			u.force = true
 		case 'n':
@@ -58,7 +58,7 @@ func runUmount(e *model.Env) int {
 			if haveT {
 				return e.Errorf("only one -t option may be specified")
 			}
-			haveT, u.types = true, o.arg
+			haveT, u.types = true, o.Arg
 		case 'v':
 			u.verbose = true
 		}

@@ -25,14 +25,14 @@ func env(e *model.Env, name string) (string, bool) {
 }
 
 func runUname(e *model.Env) int {
-	opts, args, ok := getopt(e, e.Args, "abiKmnoprsUv")
+	opts, args, ok := e.Getopt(e.Args, "abiKmnoprsUv")
 	if !ok || len(args) > 0 {
 		fmt.Fprint(e.Stderr, unameUsage)
 		return 1
 	}
 	want := map[byte]bool{}
 	for _, o := range opts {
-		switch o.c {
+		switch o.Flag {
 		case 'a':
 			for _, c := range "mnrsv" {
 				want[byte(c)] = true
@@ -40,7 +40,7 @@ func runUname(e *model.Env) int {
 		case 'o':
 			want['s'] = true
 		default:
-			want[o.c] = true
+			want[o.Flag] = true
 		}
 	}
 	if len(want) == 0 {
@@ -91,7 +91,7 @@ var userlandRe = regexp.MustCompile(`(?m)^USERLAND_VERSION="([^"]+)"`)
 // -u reports the jail's own userland, read from its /bin/freebsd-version
 // script as the real one would print its built-in string.
 func runFreebsdVersion(e *model.Env) int {
-	opts, args, ok := getopt(e, e.Args, "kruj:")
+	opts, args, ok := e.Getopt(e.Args, "kruj:")
 	if !ok || len(args) > 0 {
 		fmt.Fprint(e.Stderr, freebsdVersionUsage)
 		return 1
@@ -99,7 +99,7 @@ func runFreebsdVersion(e *model.Env) int {
 	var k, r, u bool
 	var jails []string
 	for _, o := range opts {
-		switch o.c {
+		switch o.Flag {
 		case 'k':
 			k = true
 		case 'r':
@@ -107,12 +107,12 @@ func runFreebsdVersion(e *model.Env) int {
 		case 'u':
 			u = true
 		case 'j':
-			if o.arg == "" {
+			if o.Arg == "" {
 				fmt.Fprintln(e.Stderr, "No arg for -j option")
 				fmt.Fprint(e.Stderr, freebsdVersionUsage)
 				return 1
 			}
-			jails = append(jails, o.arg)
+			jails = append(jails, o.Arg)
 		}
 	}
 	if !k && !r && !u && len(jails) == 0 {

@@ -3,6 +3,7 @@ package zfscompat
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/iocage/iocage/runtime/sandbox/model"
@@ -216,6 +217,35 @@ type selection struct {
 	depth      int // with recurse; -1 for unlimited
 	types      int
 	typesGiven bool
+}
+
+// option applies o when it is one of the selecting options zfs list and
+// zfs get share (-r, -d DEPTH, -t TYPES); ok is false for any other. An
+// invalid value is reported with usage, and rc is then 2.
+func (sel *selection) option(e *model.Env, o model.Option, usage string) (ok bool, rc int) {
+	switch o.Flag {
+	case 'r':
+		sel.recurse = true
+	case 'd':
+		n, err := strconv.Atoi(o.Arg)
+		if err != nil || n < 0 {
+			fmt.Fprintf(e.Stderr, "invalid depth '%s'\n", o.Arg)
+			fmt.Fprint(e.Stderr, usage)
+			return true, 2
+		}
+		sel.recurse, sel.depth = true, n
+	case 't':
+		t, ok := parseTypes(o.Arg)
+		if !ok {
+			fmt.Fprintf(e.Stderr, "invalid type '%s'\n", o.Arg)
+			fmt.Fprint(e.Stderr, usage)
+			return true, 2
+		}
+		sel.types, sel.typesGiven = t, true
+	default:
+		return false, 0
+	}
+	return true, 0
 }
 
 // pick returns the datasets targets name under sel, sorted as libzfs sorts

@@ -93,13 +93,18 @@ func zfsSet(e *model.Env, args []string) int {
 			return rc
 		}
 	}
-	return 0
+	var props []string
+	for _, a := range assign {
+		name, _, _ := strings.Cut(a, "=")
+		props = append(props, name)
+	}
+	return mountsChanged(e, props, sets)
 }
 
 func zfsInherit(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "rS")
-	if bad != 0 {
-		return usageError(e, zfsUsage, bad, unknown)
+	opts, rest, rc := options(e, args, "rS", zfsUsage)
+	if rc != 0 {
+		return rc
 	}
 	if len(rest) < 2 {
 		return argCount(e, true)
@@ -133,17 +138,17 @@ func zfsInherit(e *model.Env, args []string) int {
 			return rc
 		}
 	}
-	return 0
+	return mountsChanged(e, names, rest[1:])
 }
 
 // createOptions translates -o options for create, clone and snapshot.
-func createOptions(e *model.Env, what string, opts []opt) ([]string, bool) {
+func createOptions(e *model.Env, what string, opts []model.Option) ([]string, bool) {
 	var out []string
 	for _, o := range opts {
-		if o.flag != 'o' {
+		if o.Flag != 'o' {
 			continue
 		}
-		a, ok := fuseAssignments(e, what, o.arg)
+		a, ok := fuseAssignments(e, what, o.Arg)
 		if !ok {
 			return nil, false
 		}
@@ -155,17 +160,11 @@ func createOptions(e *model.Env, what string, opts []opt) ([]string, bool) {
 }
 
 func zfsCreate(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "PnpuvsV:b:o:")
-	if bad != 0 {
-		return usageError(e, zfsUsage, bad, unknown)
-	}
-	if len(rest) != 1 {
-		return argCount(e, len(rest) == 0)
-	}
-	ds := rest[0]
-	if rc := checkOurs(e, ds); rc != 0 {
+	opts, rest, rc := command(e, args, "PnpuvsV:b:o:", 1)
+	if rc != 0 {
 		return rc
 	}
+	ds := rest[0]
 	o, ok := createOptions(e, fmt.Sprintf("cannot create '%s'", ds), opts)
 	if !ok {
 		return 1
@@ -181,19 +180,14 @@ func zfsCreate(e *model.Env, args []string) int {
 		// zfs-fuse has no create -u: undo the mount it made.
 		r := run(e.Ctx, fuseZFS, "unmount", ds)
 		_ = r // a dataset that was not mounted (mountpoint=none) is fine
+		return 0
 	}
-	return 0
+	return readonlyChanged(e, false, ds)
 }
 
 func zfsClone(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "puo:")
-	if bad != 0 {
-		return usageError(e, zfsUsage, bad, unknown)
-	}
-	if len(rest) != 2 {
-		return argCount(e, len(rest) < 2)
-	}
-	if rc := checkOurs(e, rest...); rc != 0 {
+	opts, rest, rc := command(e, args, "puo:", 2)
+	if rc != 0 {
 		return rc
 	}
 	o, ok := createOptions(e, fmt.Sprintf("cannot create '%s'", rest[1]), opts)
@@ -206,14 +200,15 @@ func zfsClone(e *model.Env, args []string) int {
 	}
 	if has(opts, 'u') {
 		_ = run(e.Ctx, fuseZFS, "unmount", rest[1])
+		return 0
 	}
-	return 0
+	return readonlyChanged(e, false, rest[1])
 }
 
 func zfsSnapshot(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "ro:")
-	if bad != 0 {
-		return usageError(e, zfsUsage, bad, unknown)
+	opts, rest, rc := options(e, args, "ro:", zfsUsage)
+	if rc != 0 {
+		return rc
 	}
 	if len(rest) == 0 {
 		return argCount(e, true)

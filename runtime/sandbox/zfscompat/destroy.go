@@ -9,17 +9,11 @@ import (
 )
 
 func zfsDestroy(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "dfnpRrv")
-	if bad != 0 {
-		return usageError(e, zfsUsage, bad, unknown)
-	}
-	if len(rest) != 1 {
-		return argCount(e, len(rest) == 0)
-	}
-	target := rest[0]
-	if rc := checkOurs(e, target); rc != 0 {
+	opts, rest, rc := command(e, args, "dfnpRrv", 1)
+	if rc != 0 {
 		return rc
 	}
+	target := rest[0]
 	dry, verbose, parsable := has(opts, 'n'), has(opts, 'v'), has(opts, 'p')
 	fs, spec, isSnap := strings.Cut(target, "@")
 	if !isSnap {
@@ -178,7 +172,7 @@ func expandSnapSpec(cat *catalog, fs, spec string) ([]*dataset, bool) {
 // zfs-fuse refuses to destroy a mounted file system ("dataset is busy")
 // after unmounting it, one level per attempt, where OpenZFS unmounts and
 // destroys in one go: unmount first, then retry while that is the error.
-func destroyFS(e *model.Env, fs string, opts []opt) int {
+func destroyFS(e *model.Env, fs string, opts []model.Option) int {
 	if has(opts, 'r') || has(opts, 'R') {
 		if rc := unmountTree(e, fs, has(opts, 'f')); rc != 0 {
 			return rc

@@ -1,9 +1,12 @@
 package zfscompat
 
 import (
+	"bytes"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/iocage/iocage/runtime/sandbox/model"
 )
 
 func TestNicenum(t *testing.T) {
@@ -29,17 +32,30 @@ func TestNicenum(t *testing.T) {
 	}
 }
 
-func TestGetopt(t *testing.T) {
-	opts, rest, bad, _ := getopt([]string{"-rHp", "-d1", "-o", "name,used", "pool", "-x"}, "rHpd:o:")
-	want := []opt{{'r', ""}, {'H', ""}, {'p', ""}, {'d', "1"}, {'o', "name,used"}}
-	if diff := cmp.Diff(want, opts, cmp.AllowUnexported(opt{})); diff != "" || bad != 0 {
-		t.Errorf("options (-want +got):\n%s (bad %q)", diff, bad)
+func TestOptionErrorsUseOpenZFSWording(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-x"}, "invalid option 'x'\nusage: zfs list\n"},
+		{[]string{"-d"}, "missing argument for 'd' option\nusage: zfs list\n"},
+	} {
+		var stderr bytes.Buffer
+		e := &model.Env{Prog: "/sbin/zfs", Stderr: &stderr}
+		opts, rest, rc := options(e, c.args, "d:", "usage: zfs list\n")
+		if rc != 2 || opts != nil || rest != nil {
+			t.Errorf("options(%q) = %v, %q, %d; want nil, nil, 2", c.args, opts, rest, rc)
+		}
+		if diff := cmp.Diff(c.want, stderr.String()); diff != "" {
+			t.Errorf("options(%q) stderr (-want +got):\n%s", c.args, diff)
+		}
 	}
-	if diff := cmp.Diff([]string{"pool", "-x"}, rest); diff != "" {
+	opts, rest, rc := options(&model.Env{}, []string{"-d1", "pool"}, "d:", "")
+	if diff := cmp.Diff([]model.Option{{Flag: 'd', Arg: "1"}}, opts); diff != "" || rc != 0 {
+		t.Errorf("options: rc %d, options (-want +got):\n%s", rc, diff)
+	}
+	if diff := cmp.Diff([]string{"pool"}, rest); diff != "" {
 		t.Errorf("operands (-want +got):\n%s", diff)
-	}
-	if _, _, bad, unknown := getopt([]string{"-o"}, "o:"); bad != 'o' || unknown {
-		t.Errorf("missing argument: bad %q unknown %v", bad, unknown)
 	}
 }
 

@@ -3,7 +3,6 @@ package zfscompat
 import (
 	"bytes"
 	"context"
-	"errors"
 	"io"
 	"os/exec"
 	"strings"
@@ -11,6 +10,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/iocage/iocage/runtime"
 	"github.com/iocage/iocage/runtime/sandbox/model"
 )
 
@@ -43,35 +43,29 @@ func run(ctx context.Context, prog string, args ...string) fuseResult {
 // stream runs a zfs-fuse tool with the given stdio; send and receive pass
 // their streams through here without holding them in memory.
 func stream(ctx context.Context, prog string, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	fuseRuns.Add(1)
-	cmd := exec.CommandContext(ctx, prog, args...)
-	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-	cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
-	err := cmd.Run()
 	// Under load the zfs-fuse daemon sometimes hangs up on a client, which
 	// then dies of SIGPIPE before its request was served. A run whose
 	// output is only being collected can safely be made again.
 	outBuf, ok1 := stdout.(*bytes.Buffer)
 	errBuf, ok2 := stderr.(*bytes.Buffer)
-	for try := 0; try < 3 && stdin == nil && ok1 && ok2 && killedByPipe(err); try++ {
+	again := stdin == nil && ok1 && ok2
+	for try := 0; ; try++ {
+		fuseRuns.Add(1)
+		cmd := exec.Command(prog, args...)
+		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+		cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
+		code, err := runtime.RunProcess(ctx, cmd)
+		if err != nil {
+			io.WriteString(stderr, "zfs: cannot run zfs-fuse: "+err.Error()+"\n")
+			return 1
+		}
+		if code != 128+int(syscall.SIGPIPE) || !again || try == 3 || ctx.Err() != nil {
+			return code
+		}
 		time.Sleep(time.Duration(50*(try+1)) * time.Millisecond)
 		outBuf.Reset()
 		errBuf.Reset()
-		fuseRuns.Add(1)
-		cmd = exec.CommandContext(ctx, prog, args...)
-		cmd.Stdout, cmd.Stderr = stdout, stderr
-		cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
-		err = cmd.Run()
 	}
-	if err == nil {
-		return 0
-	}
-	var ee *exec.ExitError
-	if errors.As(err, &ee) && ee.ExitCode() >= 0 {
-		return ee.ExitCode()
-	}
-	io.WriteString(stderr, "zfs: cannot run zfs-fuse: "+err.Error()+"\n")
-	return 1
 }
 
 // unroot turns local paths under the sandbox root back into host paths in
@@ -98,13 +92,4 @@ func unrootPath(sb *model.Sandbox, p string) string {
 		return p[len(root):]
 	}
 	return p
-}
-
-func killedByPipe(err error) bool {
-	var ee *exec.ExitError
-	if !errors.As(err, &ee) {
-		return false
-	}
-	ws, ok := ee.Sys().(syscall.WaitStatus)
-	return ok && ws.Signaled() && ws.Signal() == syscall.SIGPIPE
 }

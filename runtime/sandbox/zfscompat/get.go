@@ -3,7 +3,6 @@ package zfscompat
 import (
 	"fmt"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/iocage/iocage/runtime/sandbox/model"
@@ -27,33 +26,29 @@ func sourceClass(src string) string {
 }
 
 func zfsGet(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "Hpd:o:rs:t:")
-	if bad != 0 {
-		return usageError(e, getUsage, bad, unknown)
+	opts, rest, rc := options(e, args, "Hpd:o:rs:t:", getUsage)
+	if rc != 0 {
+		return rc
 	}
 	sel := selection{depth: -1, types: tAll}
 	fields := []string{"name", "property", "value", "source"}
 	var scripted, literal bool
 	var sources map[string]bool
 	for _, o := range opts {
-		switch o.flag {
+		if ok, rc := sel.option(e, o, getUsage); ok {
+			if rc != 0 {
+				return rc
+			}
+			continue
+		}
+		switch o.Flag {
 		case 'H':
 			scripted = true
 		case 'p':
 			literal = true
-		case 'r':
-			sel.recurse = true
-		case 'd':
-			n, err := strconv.Atoi(o.arg)
-			if err != nil || n < 0 {
-				fmt.Fprintf(e.Stderr, "invalid depth '%s'\n", o.arg)
-				fmt.Fprint(e.Stderr, getUsage)
-				return 2
-			}
-			sel.recurse, sel.depth = true, n
 		case 'o':
 			fields = nil
-			for _, f := range strings.Split(o.arg, ",") {
+			for _, f := range strings.Split(o.Arg, ",") {
 				switch f {
 				case "name", "property", "value", "received", "source":
 					fields = append(fields, f)
@@ -67,7 +62,7 @@ func zfsGet(e *model.Env, args []string) int {
 			}
 		case 's':
 			sources = map[string]bool{}
-			for _, s := range strings.Split(o.arg, ",") {
+			for _, s := range strings.Split(o.Arg, ",") {
 				switch s {
 				case "local", "default", "inherited", "temporary", "received", "none":
 					sources[s] = true
@@ -77,14 +72,6 @@ func zfsGet(e *model.Env, args []string) int {
 					return 2
 				}
 			}
-		case 't':
-			t, ok := parseTypes(o.arg)
-			if !ok {
-				fmt.Fprintf(e.Stderr, "invalid type '%s'\n", o.arg)
-				fmt.Fprint(e.Stderr, getUsage)
-				return 2
-			}
-			sel.types, sel.typesGiven = t, true
 		}
 	}
 	if len(rest) == 0 {

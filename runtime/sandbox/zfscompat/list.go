@@ -63,9 +63,9 @@ type sortKey struct {
 }
 
 func zfsList(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "Hpd:o:rs:S:t:")
-	if bad != 0 {
-		return usageError(e, listUsage, bad, unknown)
+	opts, rest, rc := options(e, args, "Hpd:o:rs:S:t:", listUsage)
+	if rc != 0 {
+		return rc
 	}
 	cols := []column{{"name", propByName["name"]}, {"used", propByName["used"]}, {"available", propByName["available"]},
 		{"referenced", propByName["referenced"]}, {"mountpoint", propByName["mountpoint"]}}
@@ -73,41 +73,29 @@ func zfsList(e *model.Env, args []string) int {
 	var scripted, literal bool
 	var keys []sortKey
 	for _, o := range opts {
-		switch o.flag {
+		if ok, rc := sel.option(e, o, listUsage); ok {
+			if rc != 0 {
+				return rc
+			}
+			continue
+		}
+		switch o.Flag {
 		case 'H':
 			scripted = true
 		case 'p':
 			literal = true
-		case 'r':
-			sel.recurse = true
-		case 'd':
-			n, err := strconv.Atoi(o.arg)
-			if err != nil || n < 0 {
-				fmt.Fprintf(e.Stderr, "invalid depth '%s'\n", o.arg)
-				fmt.Fprint(e.Stderr, listUsage)
-				return 2
-			}
-			sel.recurse, sel.depth = true, n
 		case 'o':
-			c, badProp, ok := parseColumns(o.arg)
+			c, badProp, ok := parseColumns(o.Arg)
 			if !ok {
 				return badProperty(e, listUsage, badProp)
 			}
 			cols = c
 		case 's', 'S':
-			c, badProp, ok := parseColumns(o.arg)
+			c, badProp, ok := parseColumns(o.Arg)
 			if !ok || len(c) != 1 {
 				return badProperty(e, listUsage, badProp)
 			}
-			keys = append(keys, sortKey{c[0], o.flag == 'S'})
-		case 't':
-			t, ok := parseTypes(o.arg)
-			if !ok {
-				fmt.Fprintf(e.Stderr, "invalid type '%s'\n", o.arg)
-				fmt.Fprint(e.Stderr, listUsage)
-				return 2
-			}
-			sel.types, sel.typesGiven = t, true
+			keys = append(keys, sortKey{c[0], o.Flag == 'S'})
 		}
 	}
 	// OpenZFS lists a file system's snapshots for `-t snapshot fs`.
@@ -259,14 +247,21 @@ func poolsOf(e *model.Env, names []string) []string {
 	return out
 }
 
-func usageError(e *model.Env, usage string, flag byte, unknown bool) int {
-	if unknown {
-		fmt.Fprintf(e.Stderr, "invalid option '%c'\n", flag)
+// options parses a zfs or zpool subcommand's options with getopt(3). On
+// an error it prints OpenZFS's wording of it and the subcommand's usage,
+// and rc is zfs's usage status, 2.
+func options(e *model.Env, args []string, spec, usage string) (opts []model.Option, rest []string, rc int) {
+	opts, rest, bad, missing := model.Getopt(args, spec)
+	if bad == 0 {
+		return opts, rest, 0
+	}
+	if missing {
+		fmt.Fprintf(e.Stderr, "missing argument for '%c' option\n", bad)
 	} else {
-		fmt.Fprintf(e.Stderr, "missing argument for '%c' option\n", flag)
+		fmt.Fprintf(e.Stderr, "invalid option '%c'\n", bad)
 	}
 	fmt.Fprint(e.Stderr, usage)
-	return 2
+	return nil, nil, 2
 }
 
 func badProperty(e *model.Env, usage, name string) int {

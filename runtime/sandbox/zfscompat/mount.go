@@ -9,9 +9,9 @@ import (
 )
 
 func zfsMount(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "Oaflvo:")
-	if bad != 0 {
-		return usageError(e, zfsUsage, bad, unknown)
+	opts, rest, rc := options(e, args, "Oaflvo:", zfsUsage)
+	if rc != 0 {
+		return rc
 	}
 	flags := flagArgs(opts, "Oo")
 	if len(rest) == 0 && !has(opts, 'a') {
@@ -29,6 +29,7 @@ func zfsMount(e *model.Env, args []string) int {
 			return 1
 		}
 		rc := 0
+		var mounted []string
 		for _, d := range cat.sets {
 			mp := d.vals["mountpoint"].v
 			if d.typ != tFS || d.vals["canmount"].v != "on" || d.vals["zoned"].v == "on" ||
@@ -37,7 +38,12 @@ func zfsMount(e *model.Env, args []string) int {
 			}
 			if r := fuse(e, append(append([]string{"mount"}, flags...), d.name)...); r != 0 {
 				rc = 1
+			} else {
+				mounted = append(mounted, d.name)
 			}
+		}
+		if !has(opts, 'o') && readonlyChanged(e, false, mounted...) != 0 {
+			rc = 1
 		}
 		return rc
 	}
@@ -47,7 +53,11 @@ func zfsMount(e *model.Env, args []string) int {
 	if rc := checkOurs(e, rest[0]); rc != 0 {
 		return rc
 	}
-	return fuse(e, append(append([]string{"mount"}, flags...), rest[0])...)
+	if rc := fuse(e, append(append([]string{"mount"}, flags...), rest[0])...); rc != 0 || has(opts, 'o') {
+		// Mount options the caller gave, such as -o rw, are theirs to keep.
+		return rc
+	}
+	return readonlyChanged(e, false, rest[0])
 }
 
 // listMounts is `zfs mount` without arguments: this sandbox's mounted file
@@ -67,9 +77,9 @@ func listMounts(e *model.Env) int {
 }
 
 func zfsUnmount(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "afu")
-	if bad != 0 {
-		return usageError(e, zfsUsage, bad, unknown)
+	opts, rest, rc := options(e, args, "afu", zfsUsage)
+	if rc != 0 {
+		return rc
 	}
 	flags := flagArgs(opts, "f")
 	if has(opts, 'a') {

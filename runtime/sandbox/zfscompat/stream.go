@@ -12,9 +12,9 @@ import (
 )
 
 func zfsSend(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "DLPRbcehnpsvwVi:I:X:")
-	if bad != 0 {
-		return usageError(e, zfsUsage, bad, unknown)
+	opts, rest, rc := options(e, args, "DLPRbcehnpsvwVi:I:X:", zfsUsage)
+	if rc != 0 {
+		return rc
 	}
 	if len(rest) != 1 {
 		return argCount(e, len(rest) == 0)
@@ -23,14 +23,14 @@ func zfsSend(e *model.Env, args []string) int {
 	fs, _, _ := strings.Cut(snap, "@")
 	for i, o := range opts {
 		// OpenZFS accepts "-i @a" for a snapshot of the same file system.
-		if (o.flag == 'i' || o.flag == 'I') && strings.HasPrefix(o.arg, "@") {
-			opts[i].arg = fs + o.arg
+		if (o.Flag == 'i' || o.Flag == 'I') && strings.HasPrefix(o.Arg, "@") {
+			opts[i].Arg = fs + o.Arg
 		}
 	}
 	names := []string{snap}
 	for _, o := range opts {
-		if o.flag == 'i' || o.flag == 'I' {
-			names = append(names, o.arg)
+		if o.Flag == 'i' || o.Flag == 'I' {
+			names = append(names, o.Arg)
 		}
 	}
 	if rc := checkOurs(e, names...); rc != 0 {
@@ -87,17 +87,11 @@ func peekToName(r io.Reader) (string, io.Reader, error) {
 }
 
 func zfsReceive(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "AFMdehnsuvo:x:")
-	if bad != 0 {
-		return usageError(e, zfsUsage, bad, unknown)
-	}
-	if len(rest) != 1 {
-		return argCount(e, len(rest) == 0)
-	}
-	target := rest[0]
-	if rc := checkOurs(e, target); rc != 0 {
+	opts, rest, rc := command(e, args, "AFMdehnsuvo:x:", 1)
+	if rc != 0 {
 		return rc
 	}
+	target := rest[0]
 	if has(opts, 'A') || has(opts, 's') {
 		fmt.Fprintln(e.Stderr, "cannot receive: resumable receive is not supported by the sandbox's zfs-fuse")
 		return 1
@@ -109,21 +103,21 @@ func zfsReceive(e *model.Env, args []string) int {
 	}
 	var setAfter, inheritAfter []string
 	for _, o := range opts {
-		switch o.flag {
+		switch o.Flag {
 		case 'o':
-			if strings.HasPrefix(o.arg, "origin=") {
+			if strings.HasPrefix(o.Arg, "origin=") {
 				fmt.Fprintln(e.Stderr, "cannot receive: -o origin is not supported by the sandbox's zfs-fuse")
 				return 1
 			}
-			a, ok := fuseAssignments(e, "cannot receive", o.arg)
+			a, ok := fuseAssignments(e, "cannot receive", o.Arg)
 			if !ok {
 				return 1
 			}
 			setAfter = append(setAfter, a...)
 		case 'x':
-			full, p, ok := lookupProp(o.arg)
+			full, p, ok := lookupProp(o.Arg)
 			if !ok {
-				fmt.Fprintf(e.Stderr, "cannot receive: invalid property '%s'\n", o.arg)
+				fmt.Fprintf(e.Stderr, "cannot receive: invalid property '%s'\n", o.Arg)
 				return 1
 			}
 			switch {
@@ -140,7 +134,6 @@ func zfsReceive(e *model.Env, args []string) int {
 	// zfs-fuse lacks) and for what receive must do afterwards.
 	top, _, _ := strings.Cut(target, "@")
 	in := e.Stdin
-	after := len(setAfter) > 0 || len(inheritAfter) > 0 || has(opts, 'u')
 	fuseArgs := flagArgs(opts, "vnF")
 	if has(opts, 'd') || has(opts, 'e') {
 		var sent string
@@ -164,7 +157,7 @@ func zfsReceive(e *model.Env, args []string) int {
 		}
 	}
 	var errb bytes.Buffer
-	rc := stream(e.Ctx, fuseZFS, append(append([]string{"receive"}, fuseArgs...), target), in,
+	rc = stream(e.Ctx, fuseZFS, append(append([]string{"receive"}, fuseArgs...), target), in,
 		&unrootWriter{e: e, w: e.Stdout}, &errb)
 	msg := unroot(e.SB, errb.String())
 	if has(opts, 'u') && rc != 0 {
@@ -183,7 +176,7 @@ func zfsReceive(e *model.Env, args []string) int {
 		}
 	}
 	io.WriteString(e.Stderr, msg)
-	if rc != 0 || has(opts, 'n') || !after {
+	if rc != 0 || has(opts, 'n') {
 		return rc
 	}
 	for _, a := range setAfter {
@@ -199,22 +192,33 @@ func zfsReceive(e *model.Env, args []string) int {
 	if has(opts, 'u') {
 		return unmountTree(e, top, false)
 	}
-	return 0
+	return readonlyChanged(e, false, top)
 }
 
-// unmountTree unmounts top and its descendants, deepest first (receive -u
-// undoes what zfs-fuse mounted; destroy clears the way).
-func unmountTree(e *model.Env, top string, force bool) int {
+// mountedTree lists the mounted file systems among top and its
+// descendants, sorted so that parents come before their children.
+func mountedTree(e *model.Env, top string) ([]string, error) {
 	cat, err := loadCatalog(e, []string{poolOf(top)}, []string{"mounted"})
 	if err != nil {
-		fmt.Fprintln(e.Stderr, err)
-		return 1
+		return nil, err
 	}
 	var names []string
 	for _, d := range cat.sets {
 		if d.typ == tFS && (d.name == top || strings.HasPrefix(d.name, top+"/")) && d.vals["mounted"].v == "yes" {
 			names = append(names, d.name)
 		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// unmountTree unmounts top and its descendants, deepest first (receive -u
+// undoes what zfs-fuse mounted; destroy and rename clear the way).
+func unmountTree(e *model.Env, top string, force bool) int {
+	names, err := mountedTree(e, top)
+	if err != nil {
+		fmt.Fprintln(e.Stderr, err)
+		return 1
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(names)))
 	for _, n := range names {

@@ -149,23 +149,23 @@ func checkOurs(e *model.Env, names ...string) int {
 // flagArgs turns parsed options back into zfs-fuse arguments, keeping the
 // flags in keep and dropping the others (OpenZFS flags with no zfs-fuse
 // counterpart whose effect the sandbox does not need).
-func flagArgs(opts []opt, keep string) []string {
+func flagArgs(opts []model.Option, keep string) []string {
 	var out []string
 	for _, o := range opts {
-		if !strings.ContainsRune(keep, rune(o.flag)) {
+		if !strings.ContainsRune(keep, rune(o.Flag)) {
 			continue
 		}
-		out = append(out, "-"+string(o.flag))
-		if o.arg != "" {
-			out = append(out, o.arg)
+		out = append(out, "-"+string(o.Flag))
+		if o.Arg != "" {
+			out = append(out, o.Arg)
 		}
 	}
 	return out
 }
 
-func has(opts []opt, flag byte) bool {
+func has(opts []model.Option, flag byte) bool {
 	for _, o := range opts {
-		if o.flag == flag {
+		if o.Flag == flag {
 			return true
 		}
 	}
@@ -175,17 +175,29 @@ func has(opts []opt, flag byte) bool {
 // zfsFlagsThrough handles commands whose OpenZFS and zfs-fuse forms agree
 // but for flags: spec are the OpenZFS flags, keep those zfs-fuse has.
 func zfsFlagsThrough(e *model.Env, cmd string, args []string, spec, keep string, operands int) int {
-	opts, rest, bad, unknown := getopt(args, spec)
-	if bad != 0 {
-		return usageError(e, zfsUsage, bad, unknown)
-	}
-	if len(rest) != operands {
-		return argCount(e, len(rest) < operands)
-	}
-	if rc := checkOurs(e, rest...); rc != 0 {
+	opts, rest, rc := command(e, args, spec, operands)
+	if rc != 0 {
 		return rc
 	}
 	return fuse(e, append(append([]string{cmd}, flagArgs(opts, keep)...), rest...)...)
+}
+
+// command parses a zfs subcommand that takes exactly n datasets, all in
+// this sandbox's pools: options as options does, then zfs's "missing
+// argument(s)" or "too many arguments" with the usage (rc 2), then
+// "dataset does not exist" for a name in another pool (rc 1).
+func command(e *model.Env, args []string, spec string, n int) (opts []model.Option, rest []string, rc int) {
+	opts, rest, rc = options(e, args, spec, zfsUsage)
+	if rc != 0 {
+		return nil, nil, rc
+	}
+	if len(rest) != n {
+		return nil, nil, argCount(e, len(rest) < n)
+	}
+	if rc := checkOurs(e, rest...); rc != 0 {
+		return nil, nil, rc
+	}
+	return opts, rest, 0
 }
 
 func argCount(e *model.Env, missing bool) int {
@@ -199,31 +211,52 @@ func argCount(e *model.Env, missing bool) int {
 }
 
 func zfsRename(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "fpruo:")
-	if bad != 0 {
-		return usageError(e, zfsUsage, bad, unknown)
-	}
-	if len(rest) != 2 {
-		return argCount(e, len(rest) < 2)
-	}
-	if rc := checkOurs(e, rest...); rc != 0 {
+	opts, rest, rc := command(e, args, "fpruo:", 2)
+	if rc != 0 {
 		return rc
 	}
-	// -f (force unmount) and -u (keep mounted) have no zfs-fuse form; a
-	// rename there remounts as OpenZFS does without -u.
-	return fuse(e, append(append([]string{"rename"}, flagArgs(opts, "pr")...), rest...)...)
+	argv := append(append([]string{"rename"}, flagArgs(opts, "pr")...), rest...)
+	if strings.Contains(rest[0], "@") {
+		return fuse(e, argv...) // a snapshot: nothing is mounted
+	}
+	// zfs-fuse refuses to rename a mounted file system ("dataset is busy");
+	// OpenZFS unmounts it and its descendants, renames, and mounts again
+	// what was mounted (-f and -u have no zfs-fuse form: both behave as
+	// without them).
+	mounted, err := mountedTree(e, rest[0])
+	if err != nil {
+		fmt.Fprintln(e.Stderr, err)
+		return 1
+	}
+	if rc := unmountTree(e, rest[0], false); rc != 0 {
+		return rc
+	}
+	rc = fuse(e, argv...)
+	top := rest[0]
+	if rc == 0 {
+		top = rest[1]
+	}
+	for _, n := range mounted {
+		if r := fuse(e, "mount", top+strings.TrimPrefix(n, rest[0])); r != 0 && rc == 0 {
+			rc = r
+		}
+	}
+	if rc != 0 {
+		return rc
+	}
+	return readonlyChanged(e, false, rest[1])
 }
 
 func zfsUpgrade(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "arvV:")
-	if bad != 0 {
-		return usageError(e, zfsUsage, bad, unknown)
+	opts, rest, rc := options(e, args, "arvV:", zfsUsage)
+	if rc != 0 {
+		return rc
 	}
 	if has(opts, 'a') {
 		// Only this sandbox's pools: -a would reach every pool of the
 		// shared zfs-fuse daemon.
 		rest = append(rest, e.SB.Pools...)
-		opts = append(opts, opt{'r', ""})
+		opts = append(opts, model.Option{Flag: 'r'})
 	}
 	if rc := checkOurs(e, rest...); rc != 0 {
 		return rc

@@ -206,20 +206,20 @@ func poolArgs(e *model.Env, names []string) ([]string, int) {
 }
 
 func zpoolList(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "gHLpPvo:T:")
-	if bad != 0 {
-		return usageError(e, zpoolUsage, bad, unknown)
+	opts, rest, rc := options(e, args, "gHLpPvo:T:", zpoolUsage)
+	if rc != 0 {
+		return rc
 	}
 	names := "name,size,allocated,free,checkpoint,expandsize,fragmentation,capacity,dedupratio,health,altroot"
 	var scripted, literal bool
 	for _, o := range opts {
-		switch o.flag {
+		switch o.Flag {
 		case 'H':
 			scripted = true
 		case 'p':
 			literal = true
 		case 'o':
-			names = o.arg
+			names = o.Arg
 		}
 	}
 	var cols []*poolProp
@@ -302,21 +302,21 @@ func zpoolList(e *model.Env, args []string) int {
 }
 
 func zpoolGet(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "Hpo:")
-	if bad != 0 {
-		return usageError(e, zpoolUsage, bad, unknown)
+	opts, rest, rc := options(e, args, "Hpo:", zpoolUsage)
+	if rc != 0 {
+		return rc
 	}
 	fields := []string{"name", "property", "value", "source"}
 	var scripted, literal bool
 	for _, o := range opts {
-		switch o.flag {
+		switch o.Flag {
 		case 'H':
 			scripted = true
 		case 'p':
 			literal = true
 		case 'o':
 			fields = nil
-			for _, f := range strings.Split(o.arg, ",") {
+			for _, f := range strings.Split(o.Arg, ",") {
 				switch f {
 				case "name", "property", "value", "source":
 					fields = append(fields, f)
@@ -389,9 +389,9 @@ func zpoolGet(e *model.Env, args []string) int {
 }
 
 func zpoolStatus(e *model.Env, args []string) int {
-	opts, rest, bad, unknown := getopt(args, "DegiLpPstvxT:")
-	if bad != 0 {
-		return usageError(e, zpoolUsage, bad, unknown)
+	opts, rest, rc := options(e, args, "DegiLpPstvxT:", zpoolUsage)
+	if rc != 0 {
+		return rc
 	}
 	pools, rc := poolArgs(e, rest)
 	if len(pools) == 0 {
