@@ -21,7 +21,6 @@ import (
 
 	"github.com/iocage/iocage/runtime"
 	"github.com/iocage/iocage/runtime/sandbox/model"
-	"github.com/iocage/iocage/runtime/sandbox/zfscompat"
 )
 
 // Linux programs the sandbox itself uses (never sent by iocage).
@@ -66,11 +65,6 @@ func Create(dir string, opt CreateOptions) (*Config, error) {
 		if err := ensurePool(pool, cfg.Vdevs[i], root, opt.PoolSize); err != nil {
 			return nil, err
 		}
-	}
-	// An imported pool's file systems come up read-write whatever their
-	// readonly property says (see zfscompat.SyncReadonly).
-	if err := zfscompat.SyncReadonly(context.Background(), &model.Sandbox{Root: root, Pools: cfg.Pools}); err != nil {
-		return nil, fmt.Errorf("sandbox pools: %w", err)
 	}
 	if _, err := model.NewStore(filepath.Join(dir, "state")); err != nil {
 		return nil, err

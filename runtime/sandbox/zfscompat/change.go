@@ -93,12 +93,7 @@ func zfsSet(e *model.Env, args []string) int {
 			return rc
 		}
 	}
-	var props []string
-	for _, a := range assign {
-		name, _, _ := strings.Cut(a, "=")
-		props = append(props, name)
-	}
-	return mountsChanged(e, props, sets)
+	return 0
 }
 
 func zfsInherit(e *model.Env, args []string) int {
@@ -138,7 +133,7 @@ func zfsInherit(e *model.Env, args []string) int {
 			return rc
 		}
 	}
-	return mountsChanged(e, names, rest[1:])
+	return 0
 }
 
 // createOptions translates -o options for create, clone and snapshot.
@@ -180,9 +175,8 @@ func zfsCreate(e *model.Env, args []string) int {
 		// zfs-fuse has no create -u: undo the mount it made.
 		r := run(e.Ctx, fuseZFS, "unmount", ds)
 		_ = r // a dataset that was not mounted (mountpoint=none) is fine
-		return 0
 	}
-	return readonlyChanged(e, false, ds)
+	return 0
 }
 
 func zfsClone(e *model.Env, args []string) int {
@@ -200,9 +194,8 @@ func zfsClone(e *model.Env, args []string) int {
 	}
 	if has(opts, 'u') {
 		_ = run(e.Ctx, fuseZFS, "unmount", rest[1])
-		return 0
 	}
-	return readonlyChanged(e, false, rest[1])
+	return 0
 }
 
 func zfsSnapshot(e *model.Env, args []string) int {

@@ -29,7 +29,6 @@ func zfsMount(e *model.Env, args []string) int {
 			return 1
 		}
 		rc := 0
-		var mounted []string
 		for _, d := range cat.sets {
 			mp := d.vals["mountpoint"].v
 			if d.typ != tFS || d.vals["canmount"].v != "on" || d.vals["zoned"].v == "on" ||
@@ -38,12 +37,7 @@ func zfsMount(e *model.Env, args []string) int {
 			}
 			if r := fuse(e, append(append([]string{"mount"}, flags...), d.name)...); r != 0 {
 				rc = 1
-			} else {
-				mounted = append(mounted, d.name)
 			}
-		}
-		if !has(opts, 'o') && readonlyChanged(e, false, mounted...) != 0 {
-			rc = 1
 		}
 		return rc
 	}
@@ -53,11 +47,7 @@ func zfsMount(e *model.Env, args []string) int {
 	if rc := checkOurs(e, rest[0]); rc != 0 {
 		return rc
 	}
-	if rc := fuse(e, append(append([]string{"mount"}, flags...), rest[0])...); rc != 0 || has(opts, 'o') {
-		// Mount options the caller gave, such as -o rw, are theirs to keep.
-		return rc
-	}
-	return readonlyChanged(e, false, rest[0])
+	return fuse(e, append(append([]string{"mount"}, flags...), rest[0])...)
 }
 
 // listMounts is `zfs mount` without arguments: this sandbox's mounted file

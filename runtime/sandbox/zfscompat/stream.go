@@ -192,7 +192,7 @@ func zfsReceive(e *model.Env, args []string) int {
 	if has(opts, 'u') {
 		return unmountTree(e, top, false)
 	}
-	return readonlyChanged(e, false, top)
+	return 0
 }
 
 // mountedTree lists the mounted file systems among top and its

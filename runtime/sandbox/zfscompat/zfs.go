@@ -241,10 +241,7 @@ func zfsRename(e *model.Env, args []string) int {
 			rc = r
 		}
 	}
-	if rc != 0 {
-		return rc
-	}
-	return readonlyChanged(e, false, rest[1])
+	return rc
 }
 
 func zfsUpgrade(e *model.Env, args []string) int {

@@ -3,11 +3,9 @@ package zfscompat_test
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os/exec"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -532,99 +530,5 @@ func TestDestroyMountedTree(t *testing.T) {
 	mustZFS(t, s, "destroy", "-r", p+"/t")
 	if r := zfs(t, s, "list", p+"/t"); r.code != 1 {
 		t.Errorf("%s/t still exists after destroy -r", p)
-	}
-}
-
-// TestReadonlyIsHonoured checks readonly=on the way a basejail's clones use
-// it: zfs get says on (not zfs-fuse's "off temporary"), writes fail with
-// EROFS, and that stays true through set, inherit, rename, remounts and a
-// fresh import, in both directions.
-func TestReadonlyIsHonoured(t *testing.T) {
-	s := newSandbox(t)
-	top := s.Pool + "/ro"
-	mustZFS(t, s, "create", "-o", "mountpoint=/iocage/ro", top)
-	mustZFS(t, s, "create", "-p", top+"/rel/root")
-	mustZFS(t, s, "snapshot", top+"/rel/root@j1")
-	jail := top + "/j1"
-	mustZFS(t, s, "create", jail)
-	base := jail + "/base"
-	mustZFS(t, s, "clone", "-o", "readonly=on", top+"/rel/root@j1", base)
-	check := func(step, ds, want string, writable bool) {
-		t.Helper()
-		if got := mustZFS(t, s, "get", "-H", "-o", "value,source", "readonly", ds); got != want+"\n" {
-			t.Errorf("%s: zfs get readonly %s = %q, want %q", step, ds, got, want)
-		}
-		// zfs-fuse's own answer reads the mount table: it agrees only when
-		// the mount's read-only flag is right.
-		if got := fuseOut(t, "get", "-H", "-o", "value,source", "readonly", ds); got != want {
-			t.Errorf("%s: zfs-fuse says readonly of %s is %q, want %q", step, ds, got, want)
-		}
-		mp := strings.TrimSpace(mustZFS(t, s, "get", "-H", "-o", "value", "mountpoint", ds))
-		err := s.Host.WriteFile(mp+"/probe", []byte("x\n"), 0o644)
-		switch {
-		case writable && err != nil:
-			t.Errorf("%s: writing in %s: %v", step, ds, err)
-		case !writable && !errors.Is(err, syscall.EROFS):
-			t.Errorf("%s: writing in %s: err = %v, want EROFS", step, ds, err)
-		}
-		if writable {
-			_ = s.Host.Remove(mp + "/probe")
-		}
-	}
-	check("clone -o readonly=on", base, "on\tlocal", false)
-	check("its parent", jail, "off\tdefault", true)
-
-	mustZFS(t, s, "set", "readonly=off", base)
-	check("set readonly=off", base, "off\tlocal", true)
-	mustZFS(t, s, "set", "readonly=on", base)
-	check("set readonly=on", base, "on\tlocal", false)
-	mustZFS(t, s, "inherit", "readonly", base)
-	check("inherit readonly", base, "off\tdefault", true)
-
-	mustZFS(t, s, "set", "readonly=on", jail)
-	check("set on the parent", jail, "on\tlocal", false)
-	check("child of a read-only parent", base, "on\tinherited from "+jail, false)
-	mustZFS(t, s, "inherit", "readonly", jail)
-	check("inherit on the parent", base, "off\tdefault", true)
-
-	mustZFS(t, s, "create", "-o", "readonly=on", jail+"/new")
-	check("create -o readonly=on", jail+"/new", "on\tlocal", false)
-
-	mustZFS(t, s, "umount", jail+"/new")
-	mustZFS(t, s, "mount", jail+"/new")
-	check("umount and mount", jail+"/new", "on\tlocal", false)
-
-	mustZFS(t, s, "create", "-p", jail+"/made/child")
-	mustZFS(t, s, "set", "readonly=on", jail+"/made")
-	// A mounted file system (zfs-fuse alone says "dataset is busy") is
-	// mounted again under its new name, read-only.
-	mustZFS(t, s, "rename", jail+"/made", jail+"/renamed")
-	if got := mustZFS(t, s, "get", "-H", "-o", "value", "mounted", jail+"/renamed", jail+"/renamed/child"); got != "yes\nyes\n" {
-		t.Errorf("after rename, mounted = %q, want both mounted again", got)
-	}
-	check("rename: the child", jail+"/renamed/child", "on\tinherited from "+jail+"/renamed", false)
-	check("rename", jail+"/renamed", "on\tlocal", false)
-
-	// A pool imported again comes up read-write under zfs-fuse: mount it
-	// behind the layer's back, as an import does, and let the sandbox fix it.
-	if out, err := exec.Command("/usr/sbin/zfs", "umount", jail+"/renamed").CombinedOutput(); err != nil {
-		t.Fatalf("zfs-fuse umount: %v: %s", err, out)
-	}
-	if out, err := exec.Command("/usr/sbin/zfs", "mount", jail+"/renamed").CombinedOutput(); err != nil {
-		t.Fatalf("zfs-fuse mount: %v: %s", err, out)
-	}
-	if got := fuseOut(t, "get", "-H", "-o", "value,source", "readonly", jail+"/renamed"); got != "off\ttemporary" {
-		t.Fatalf("zfs-fuse's own mount: readonly %q, want the defect this layer hides, off/temporary", got)
-	}
-	if err := zfscompat.SyncReadonly(context.Background(), s.Backend.Sandbox()); err != nil {
-		t.Fatal(err)
-	}
-	check("SyncReadonly after an import", jail+"/renamed", "on\tlocal", false)
-
-	// An administrator's -o ro mount of a writable file system stays.
-	mustZFS(t, s, "umount", jail)
-	mustZFS(t, s, "mount", "-o", "ro", jail)
-	if got := mustZFS(t, s, "get", "-H", "-o", "value,source", "readonly", jail); got != "on\ttemporary\n" {
-		t.Errorf("mount -o ro: readonly = %q, want on/temporary as OpenZFS", got)
 	}
 }
