@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/iocage/iocage/builtins/net"
 )
 
 func bad(p *Property, v, why string) error {
@@ -125,56 +127,19 @@ func checkCpuset(p *Property, v string) error {
 	return nil
 }
 
-var ifaceRE = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9_.]{0,14}$`)
-
-// checkIPList is a basic check of ip4_addr/ip6_addr entries
-// ([IFACE|]ADDR[/MASK] [ifconfig words]); the network builtins parse them
-// fully when a jail starts.
-func checkIPList(p *Property, v string, family int, auto bool) error {
-	if v == "none" {
-		return nil
-	}
-	for _, entry := range strings.Split(v, ",") {
-		entry = strings.TrimSpace(entry)
-		addr, _, _ := strings.Cut(entry, " ")
-		if iface, rest, ok := strings.Cut(addr, "|"); ok {
-			if iface != "DEFAULT" && !ifaceRE.MatchString(iface) {
-				return bad(p, v, fmt.Sprintf("%q is not an interface name", iface))
-			}
-			addr = rest
-		}
-		if auto && addr == "AUTOIP4" {
-			continue
-		}
-		ip, mask, hasMask := strings.Cut(addr, "/")
-		a, err := netip.ParseAddr(ip)
-		if err != nil || (family == 4 && !a.Is4()) || (family == 6 && !a.Is6()) {
-			return bad(p, v, fmt.Sprintf("%q is not an IPv%d address", ip, family))
-		}
-		if hasMask {
-			bits := 32
-			if family == 6 {
-				bits = 128
-			}
-			n, err := strconv.Atoi(mask)
-			if err != nil {
-				if family == 4 {
-					if m, err := netip.ParseAddr(mask); err == nil && m.Is4() {
-						continue
-					}
-				}
-				return bad(p, v, fmt.Sprintf("%q is not a prefix length", mask))
-			}
-			if n < 0 || n > bits {
-				return bad(p, v, fmt.Sprintf("prefix length %d out of range 0-%d", n, bits))
-			}
-		}
-	}
-	return nil
+// checkIP4List and checkIP6List parse ip4_addr/ip6_addr values with the
+// network builtins' parsers, the ones start uses, so that a value set is
+// one that starts. Their errors name the property, the entry at fault and
+// what is accepted.
+func checkIP4List(_ *Property, v string) error {
+	_, err := net.ParseIP4Addr(v)
+	return err
 }
 
-func checkIP4List(p *Property, v string) error { return checkIPList(p, v, 4, true) }
-func checkIP6List(p *Property, v string) error { return checkIPList(p, v, 6, false) }
+func checkIP6List(_ *Property, v string) error {
+	_, err := net.ParseIP6Addr(v)
+	return err
+}
 
 func checkIP(family int) func(*Property, string) error {
 	return func(p *Property, v string) error {

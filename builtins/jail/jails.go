@@ -137,17 +137,54 @@ func List(ctx context.Context, h *runtime.Host, pool string) ([]*Jail, error) {
 	return jails, nil
 }
 
-// Defaults reads the defaults pseudo-jail (one zfs process).
+// Defaults reads the defaults pseudo-jail (one zfs process). When the
+// defaults dataset is missing (never made, or wiped by `destroy default`)
+// but the iocage tree exists, it is the built-in defaults, in memory:
+// reads do not write, and the next changing command (Prepare) makes the
+// dataset with those values.
 func Defaults(ctx context.Context, h *runtime.Host, pool string) (*Jail, error) {
 	d, err := zfs.Get(ctx, h, DefaultsDS(pool), jailColumns()...)
 	if err != nil {
-		if errors.Is(err, runtime.ErrNotExist) {
+		if !errors.Is(err, runtime.ErrNotExist) {
+			return nil, err
+		}
+		if ok, xerr := zfs.Exists(ctx, h, JailsDS(pool)); xerr != nil || !ok {
 			return nil, fmt.Errorf("defaults of pool %s: %w (`iocage activate %s` lays out the iocage datasets)", pool, err, pool)
 		}
-		return nil, err
+		return builtinDefaults(ctx, h, pool)
 	}
 	j := fromDataset(d)
 	j.Default, j.Tag = true, jailprops.KeywordDefault
+	return j, nil
+}
+
+// builtinDefaults is the defaults pseudo-jail of a pool whose defaults
+// dataset is missing: what Prepare would write, and the native
+// properties' built-in defaults.
+func builtinDefaults(ctx context.Context, h *runtime.Host, pool string) (*Jail, error) {
+	g, err := HostFacts(ctx, h)
+	if err != nil {
+		return nil, err
+	}
+	j := &Jail{Dataset: DefaultsDS(pool), Mountpoint: Root + "/.defaults", Default: true, Tag: jailprops.KeywordDefault,
+		Props: map[string]string{}, Raw: map[string]string{}}
+	for _, c := range userColumns() {
+		j.Props[strings.TrimPrefix(c, jailprops.Prefix)] = "-"
+	}
+	for k, v := range defaultsFill(g) {
+		j.Props[k] = v
+	}
+	builtins := jailprops.Builtins(g)
+	for _, p := range jailprops.NativeProperties() {
+		v, ok := builtins[p.Name]
+		if !ok {
+			v = "-"
+		}
+		j.Props[p.Name], j.Raw[p.Name] = v, v
+		if v == "none" && (p.Name == "quota" || p.Name == "reservation") {
+			j.Raw[p.Name] = "0" // as zfs -p prints no limit
+		}
+	}
 	return j, nil
 }
 
@@ -266,13 +303,131 @@ func Validate(j *Jail, assigns map[string]string, jails []*Jail) error {
 			}
 		}
 	}
-	if _, ok := assigns["hack88"]; ok && j.JID > 0 {
-		return fmt.Errorf("hack88: cannot change it while jail %s is running", j.UUID)
+	if v, ok := assigns["hack88"]; ok && !j.Default {
+		if j.JID > 0 {
+			return fmt.Errorf("hack88: cannot change it while jail %s is running; stop it first", j.UUID)
+		}
+		if v == "1" {
+			if err := checkShortMountpoint(j, jails); err != nil {
+				return err
+			}
+		}
 	}
-	if v, ok := assigns["ip4_addr"]; ok && strings.Contains(v, "AUTOIP4") {
-		return fmt.Errorf("ip4_addr: AUTOIP4 is resolved by the network module, which is not available yet; give an address")
+	// A jail stores the address AUTOIP4 stands for (set.star resolves it
+	// under the host's AUTOIP4 lock); the defaults keep the word, which
+	// create resolves for each new jail.
+	if v, ok := assigns["ip4_addr"]; ok && !j.Default && strings.Contains(v, "AUTOIP4") {
+		return fmt.Errorf("ip4_addr=%s: AUTOIP4 must be resolved before it is stored on a jail (net.star's autoip4 does, under the host's lock)", v)
 	}
 	return nil
+}
+
+// ShortMountpoint is the mountpoint hack88=1 gives a jail:
+// /iocage/jails/<first 8 characters of its UUID>.
+func ShortMountpoint(uuid string) string {
+	short, _, _ := strings.Cut(uuid, "-")
+	return Root + "/jails/" + short
+}
+
+// checkShortMountpoint refuses hack88=1 when another jail shares the
+// first 8 characters of j's UUID and has, or could take, the same short
+// mountpoint (layout.md §7: the shell iocage let them collide).
+func checkShortMountpoint(j *Jail, jails []*Jail) error {
+	want := ShortMountpoint(j.UUID)
+	for _, o := range jails {
+		if o.UUID == j.UUID {
+			continue
+		}
+		if o.Mountpoint == want || (ShortMountpoint(o.UUID) == want && o.Props["hack88"] == "1") {
+			return fmt.Errorf("hack88=1: jail %s (%s) already uses %s, the short mountpoint of %s; keep hack88=0 on one of them", o.UUID, o.Tag, want, j.UUID)
+		}
+	}
+	return nil
+}
+
+// previousValues reads what taking back an assignment of keys on j
+// needs: user properties come from j as read (an unset one is inherited
+// back, which removes it); native ones are read with their sources, in one
+// zfs get and only when one is assigned.
+func previousValues(ctx context.Context, h *runtime.Host, j *Jail, keys []string) (map[string]zfs.PropSource, error) {
+	prev := map[string]zfs.PropSource{}
+	var native []string
+	for _, k := range keys {
+		p, err := jailprops.Lookup(k)
+		if err != nil {
+			return nil, err
+		}
+		if p.Native {
+			native = append(native, p.ZFSName())
+			continue
+		}
+		v := j.Props[k]
+		if v == "" || v == "-" {
+			prev[p.ZFSName()] = zfs.PropSource{Value: "-", Source: "-"}
+		} else {
+			prev[p.ZFSName()] = zfs.PropSource{Value: v, Source: "local"}
+		}
+	}
+	if len(native) > 0 {
+		got, err := zfs.Sources(ctx, h, j.Dataset, native...)
+		if err != nil {
+			return nil, err
+		}
+		for k, v := range got {
+			prev[k] = v
+		}
+	}
+	return prev, nil
+}
+
+// SetUndo returns how to take back Set(j, assigns) (or Reset): the
+// previous values restored with one zfs set and a zfs inherit per
+// property that was unset, and the tag link moved back. Call it before
+// the change, with j as it was.
+func SetUndo(ctx context.Context, h *runtime.Host, j *Jail, keys []string) (func(ctx context.Context) error, error) {
+	prev, err := previousValues(ctx, h, j, keys)
+	if err != nil {
+		return nil, err
+	}
+	old := clone(j)
+	_, tagged := prev[jailprops.Prefix+"tag"]
+	return func(ctx context.Context) error {
+		if err := zfs.Restore(ctx, h, old.Dataset, prev); err != nil {
+			return err
+		}
+		if tagged && !old.Default {
+			return relinkBack(h, old)
+		}
+		return nil
+	}, nil
+}
+
+// relinkBack makes /iocage/tags/TAG point at old's mountpoint again and
+// removes other links to it that a failed run made.
+func relinkBack(h *runtime.Host, old *Jail) error {
+	if old.Mountpoint == "" || old.Tag == "" || old.Tag == "-" || strings.Contains(old.Tag, "/") {
+		return nil
+	}
+	ents, err := h.ReadDir(Root + "/tags")
+	if err != nil && !errors.Is(err, runtime.ErrNotExist) {
+		return err
+	}
+	for _, e := range ents {
+		link := Root + "/tags/" + e.Name()
+		if e.Name() == old.Tag {
+			continue
+		}
+		if t, err := h.Readlink(link); err == nil && t == old.Mountpoint {
+			if err := h.Remove(link); err != nil {
+				return err
+			}
+		}
+	}
+	link := Root + "/tags/" + old.Tag
+	if t, err := h.Readlink(link); err == nil && t == old.Mountpoint {
+		return nil
+	}
+	return relinkTag(h, old, "")
 }
 
 // Set writes validated assignments on j in one zfs process, and keeps the

@@ -5,7 +5,42 @@ import (
 	"sort"
 
 	"go.starlark.net/starlark"
+
+	"github.com/iocage/iocage/jailprops"
+	"github.com/iocage/iocage/runtime"
 )
+
+func init() {
+	register("of", "jail.of(spec) -> jail.jail\n\n"+
+		"The jail a jail.spec describes, once its datasets exist, as builtins\n"+
+		"that take a jail want it (jail.say for create's progress lines, for\n"+
+		"one): its UUID, tag, dataset, mountpoint and properties, stopped. No\n"+
+		"host access; native sizes are not known (\"-\").", stOf)
+}
+
+func stOf(_ *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var sv *SpecValue
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "spec", &sv); err != nil {
+		return nil, err
+	}
+	s := sv.Spec()
+	j := &Jail{UUID: s.UUID, Tag: s.Tag, Dataset: s.Dataset, Mountpoint: s.Mountpoint, Props: map[string]string{}, Raw: map[string]string{}}
+	for k, v := range s.Props {
+		j.Props[k] = v
+	}
+	for _, c := range userColumns() {
+		if n := c[len(jailprops.Prefix):]; j.Props[n] == "" {
+			j.Props[n] = "-"
+		}
+	}
+	for _, p := range jailprops.NativeProperties() {
+		if j.Props[p.Name] == "" {
+			j.Props[p.Name] = "-"
+		}
+		j.Raw[p.Name] = j.Props[p.Name]
+	}
+	return NewValue(j), nil
+}
 
 // Value is a jail as Starlark sees it: immutable, its attributes the data
 // read when it was listed.

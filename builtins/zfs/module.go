@@ -8,6 +8,11 @@
 // zfs error keeps zfs's own message; "does not exist" wraps
 // runtime.ErrNotExist.
 //
+// Every changing builtin but rollback and destroy records how to take its
+// change back on the run's undo log (undo.go), so a recipe that fails
+// after them leaves the datasets as they were; rollback and destroy are
+// final.
+//
 // Starlark signatures:
 //
 //	zfs.exists(name) -> bool
@@ -51,18 +56,18 @@ var Docs = map[string]string{
 	"zfs.exists":   "zfs.exists(name) -> bool\n\nReports whether the dataset, volume or snapshot exists (one `zfs list`).\nFails only when zfs itself fails for another reason.",
 	"zfs.get":      "zfs.get(name, props=[]) -> zfs.dataset\n\nReads one dataset with its base properties and the extra properties\nnamed in props (user properties welcome), in one `zfs list -H -p`.\nFails when the dataset does not exist.",
 	"zfs.list":     "zfs.list(name=\"\", recursive=False, depth=0, type=\"\", props=[]) -> list of zfs.dataset\n\nLists name (every pool when empty), its descendants when recursive,\nat most depth levels below it when depth > 0, of the comma separated\ntypes (filesystem, snapshot, volume, all), with the extra properties in\nprops. One zfs process whatever the number of datasets and properties.\nFails when name does not exist.",
-	"zfs.create":   "zfs.create(name, parents=False, properties={})\n\nCreates a filesystem (`zfs create [-p] -o k=v... name`, options sorted),\nwith its missing parents when parents is True. Fails when it exists or\nthe parent is missing.",
-	"zfs.snapshot": "zfs.snapshot(name, recursive=False)\n\nTakes snapshot FS@SNAP, of every descendant too (atomically) when\nrecursive. Fails when the snapshot exists.",
-	"zfs.clone":    "zfs.clone(snapshot, name, parents=False, properties={})\n\nCreates filesystem name from snapshot, with properties set on it.",
-	"zfs.promote":  "zfs.promote(name)\n\nMakes clone name independent of its origin: the origin's snapshots up to\nthe clone point move to it. Fails when name is not a clone.",
-	"zfs.rollback": "zfs.rollback(snapshot, destroy_recent=False)\n\nReturns the filesystem to snapshot, discarding later changes. zfs refuses\nwhen later snapshots exist unless destroy_recent, which destroys them.",
-	"zfs.destroy":  "zfs.destroy(name, recursive=False, clones=False, force=False)\n\nDestroys a dataset or snapshot; recursive: its children and snapshots too;\nclones: also every clone depending on it (zfs destroy -R); force:\nunmount busy file systems. Without clones, a dataset whose snapshots\nhave clones is refused with an error naming them.",
-	"zfs.rename":   "zfs.rename(name, new_name, parents=False, recursive=False)\n\nRenames a dataset (parents: create missing parents of new_name) or a\nsnapshot (recursive: the same snapshot of every descendant).",
-	"zfs.set":      "zfs.set(name, properties={}, **props)\n\nSets properties (user properties as \"org.x:y\" keys of the dict) in one\nzfs process. Fails on an unknown native property or bad value.",
-	"zfs.inherit":  "zfs.inherit(name, property, recursive=False)\n\nClears a local property so the inherited value applies again (a user\nproperty with no inherited value becomes unset).",
+	"zfs.create":   "zfs.create(name, parents=False, properties={})\n\nCreates a filesystem (`zfs create [-p] -o k=v... name`, options sorted),\nwith its missing parents when parents is True. Fails when it exists or\nthe parent is missing. Undone with `zfs destroy -r` of name (or of the\noutermost parent it made).",
+	"zfs.snapshot": "zfs.snapshot(name, recursive=False)\n\nTakes snapshot FS@SNAP, of every descendant too (atomically) when\nrecursive. Fails when the snapshot exists. Undone with `zfs destroy [-r]`.",
+	"zfs.clone":    "zfs.clone(snapshot, name, parents=False, properties={})\n\nCreates filesystem name from snapshot, with properties set on it.\nUndone with `zfs destroy -r` (of the outermost parent made, with parents).",
+	"zfs.promote":  "zfs.promote(name)\n\nMakes clone name independent of its origin: the origin's snapshots up to\nthe clone point move to it. Fails when name is not a clone. Undone by promoting the former origin\nback (one `zfs get origin` first).",
+	"zfs.rollback": "zfs.rollback(snapshot, destroy_recent=False)\n\nReturns the filesystem to snapshot, discarding later changes. zfs refuses\nwhen later snapshots exist unless destroy_recent, which destroys them. Final: a run that fails\nlater does not bring back what it discarded.",
+	"zfs.destroy":  "zfs.destroy(name, recursive=False, clones=False, force=False)\n\nDestroys a dataset or snapshot; recursive: its children and snapshots too;\nclones: also every clone depending on it (zfs destroy -R); force:\nunmount busy file systems. Without clones, a dataset whose snapshots\nhave clones is refused with an error naming them. Final: a run that\nfails later does not bring it back.",
+	"zfs.rename":   "zfs.rename(name, new_name, parents=False, recursive=False)\n\nRenames a dataset (parents: create missing parents of new_name) or a\nsnapshot (recursive: the same snapshot of every descendant). Undone by renaming\nback.",
+	"zfs.set":      "zfs.set(name, properties={}, **props)\n\nSets properties (user properties as \"org.x:y\" keys of the dict) in one\nzfs process. Fails on an unknown native property or bad value. Undone with the\nvalues and sources read just before (one `zfs get`): local ones set\nback in one `zfs set`, the others inherited again.",
+	"zfs.inherit":  "zfs.inherit(name, property, recursive=False)\n\nClears a local property so the inherited value applies again (a user\nproperty with no inherited value becomes unset). Undone by setting\nthe local value read just before back on name.",
 	"zfs.send":     "zfs.send(snapshot, file, base=\"\", intermediates=False, replicate=False)\n\nWrites a send stream of snapshot to the host file (replaced): full, or\nincremental from base (\"@snap\" or a full name; intermediates: with the\nsnapshots in between), or with replicate the whole tree with properties\nand snapshots (zfs send -R). Streamed, never held in memory.",
-	"zfs.receive":  "zfs.receive(name, file, force=False, no_mount=False)\n\nApplies the send stream in the host file to name; force rolls the target\nback first (zfs receive -F); no_mount leaves it unmounted.",
-	"zfs.transfer": "zfs.transfer(snapshot, target, base=\"\", intermediates=False, replicate=False, force=False, no_mount=False)\n\nPipes zfs send of snapshot straight into zfs receive of target: two\nprocesses, nothing written to disk. Options as zfs.send and zfs.receive.\nIf either side fails, both are stopped and the error names the side.",
+	"zfs.receive":  "zfs.receive(name, file, force=False, no_mount=False)\n\nApplies the send stream in the host file to name; force rolls the target\nback first (zfs receive -F); no_mount leaves it unmounted. Undone by destroying a\nnew target, or rolling an existing one back to its newest snapshot from\nbefore (one `zfs list -r` of the target first).",
+	"zfs.transfer": "zfs.transfer(snapshot, target, base=\"\", intermediates=False, replicate=False, force=False, no_mount=False)\n\nPipes zfs send of snapshot straight into zfs receive of target: two\nprocesses, nothing written to disk. Options as zfs.send and zfs.receive.\nIf either side fails, both are stopped and the error names the side.\nUndone like zfs.receive.",
 	"zfs.mount":    "zfs.mount(name)\n\nMounts a filesystem at its mountpoint. Fails when already mounted.",
 	"zfs.unmount":  "zfs.unmount(name, force=False)\n\nUnmounts a filesystem; force even when busy.",
 	"zfs.human":    "zfs.human(bytes)\n\nReturns bytes as zfs prints sizes (1.5K, 20.3M, 2G). No host work; fails on a negative number.",
@@ -169,10 +174,30 @@ func (m *module) create(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := Create(ctxOf(t), m.host(t), name, parents, pm); err != nil {
+	h := m.host(t)
+	made, err := m.willMake(t, name, parents)
+	if err != nil {
 		return fail(b, err)
 	}
+	if err := Create(ctxOf(t), h, name, parents, pm); err != nil {
+		return fail(b, err)
+	}
+	undoDestroy(t, h, made, true)
 	return starlark.None, nil
+}
+
+// willMake returns the topmost dataset a create or clone of name makes:
+// name itself, or with parents its outermost missing ancestor (one zfs
+// list per missing level, read only when parents is asked for).
+func (m *module) willMake(t *starlark.Thread, name string, parents bool) (string, error) {
+	if !parents {
+		return name, nil
+	}
+	missing, err := missingAncestors(ctxOf(t), m.host(t), name)
+	if err != nil || len(missing) == 0 {
+		return name, err
+	}
+	return missing[0], nil
 }
 
 func (m *module) snapshot(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -181,9 +206,11 @@ func (m *module) snapshot(t *starlark.Thread, b *starlark.Builtin, args starlark
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "recursive?", &recursive); err != nil {
 		return nil, err
 	}
-	if err := Snapshot(ctxOf(t), m.host(t), name, recursive); err != nil {
+	h := m.host(t)
+	if err := Snapshot(ctxOf(t), h, name, recursive); err != nil {
 		return fail(b, err)
 	}
+	undoDestroy(t, h, name, recursive)
 	return starlark.None, nil
 }
 
@@ -198,9 +225,15 @@ func (m *module) clone(t *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := Clone(ctxOf(t), m.host(t), snap, name, parents, pm); err != nil {
+	h := m.host(t)
+	made, err := m.willMake(t, name, parents)
+	if err != nil {
 		return fail(b, err)
 	}
+	if err := Clone(ctxOf(t), h, snap, name, parents, pm); err != nil {
+		return fail(b, err)
+	}
+	undoDestroy(t, h, made, true)
 	return starlark.None, nil
 }
 
@@ -209,9 +242,15 @@ func (m *module) promote(t *starlark.Thread, b *starlark.Builtin, args starlark.
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name); err != nil {
 		return nil, err
 	}
-	if err := Promote(ctxOf(t), m.host(t), name); err != nil {
+	h := m.host(t)
+	origin, err := promoteOrigin(ctxOf(t), h, name)
+	if err != nil {
 		return fail(b, err)
 	}
+	if err := Promote(ctxOf(t), h, name); err != nil {
+		return fail(b, err)
+	}
+	pushUndo(t, "zfs promote "+origin, func(ctx context.Context) error { return Promote(ctx, h, origin) })
 	return starlark.None, nil
 }
 
@@ -245,9 +284,13 @@ func (m *module) rename(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "new_name", &to, "parents?", &parents, "recursive?", &recursive); err != nil {
 		return nil, err
 	}
-	if err := Rename(ctxOf(t), m.host(t), name, to, parents, recursive); err != nil {
+	h := m.host(t)
+	if err := Rename(ctxOf(t), h, name, to, parents, recursive); err != nil {
 		return fail(b, err)
 	}
+	// Parents made with parents=True stay; the dataset (or, recursive,
+	// the snapshot of every descendant) goes back to its name.
+	pushUndo(t, "zfs rename "+to+" "+name, func(ctx context.Context) error { return Rename(ctx, h, to, name, false, recursive) })
 	return starlark.None, nil
 }
 
@@ -279,9 +322,22 @@ func (m *module) set(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		}
 		pm[string(kv[0].(starlark.String))] = s
 	}
-	if err := Set(ctxOf(t), m.host(t), name, pm); err != nil {
+	h := m.host(t)
+	if len(pm) == 0 {
+		return fail(b, fmt.Errorf("no property to set on %s", name))
+	}
+	keys := make([]string, 0, len(pm))
+	for k := range pm {
+		keys = append(keys, k)
+	}
+	prev, err := Sources(ctxOf(t), h, name, keys...)
+	if err != nil {
 		return fail(b, err)
 	}
+	if err := Set(ctxOf(t), h, name, pm); err != nil {
+		return fail(b, err)
+	}
+	pushUndo(t, "restore "+strings.Join(sortedKeys(prev), ",")+" of "+name, func(ctx context.Context) error { return Restore(ctx, h, name, prev) })
 	return starlark.None, nil
 }
 
@@ -291,8 +347,18 @@ func (m *module) inherit(t *starlark.Thread, b *starlark.Builtin, args starlark.
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "property", &prop, "recursive?", &recursive); err != nil {
 		return nil, err
 	}
-	if err := Inherit(ctxOf(t), m.host(t), name, prop, recursive); err != nil {
+	h := m.host(t)
+	prev, err := Sources(ctxOf(t), h, name, prop)
+	if err != nil {
 		return fail(b, err)
+	}
+	if err := Inherit(ctxOf(t), h, name, prop, recursive); err != nil {
+		return fail(b, err)
+	}
+	if prev[prop].Local() {
+		// Only the dataset's own value comes back; with recursive, the
+		// local values of descendants that were cleared too are not.
+		pushUndo(t, "restore "+prop+" of "+name, func(ctx context.Context) error { return Restore(ctx, h, name, prev) })
 	}
 	return starlark.None, nil
 }
@@ -333,9 +399,14 @@ func (m *module) receive(t *starlark.Thread, b *starlark.Builtin, args starlark.
 		return fail(b, err)
 	}
 	defer f.Close()
+	undo, err := receiveUndo(ctxOf(t), h, name)
+	if err != nil {
+		return fail(b, err)
+	}
 	if err := Receive(ctxOf(t), h, name, o, f); err != nil {
 		return fail(b, err)
 	}
+	pushUndo(t, "take back zfs receive "+name, undo)
 	return starlark.None, nil
 }
 
@@ -347,9 +418,15 @@ func (m *module) transfer(t *starlark.Thread, b *starlark.Builtin, args starlark
 		"intermediates?", &so.Intermediates, "replicate?", &so.Replicate, "force?", &ro.Force, "no_mount?", &ro.NoMount); err != nil {
 		return nil, err
 	}
-	if err := Transfer(ctxOf(t), m.host(t), snap, target, so, ro); err != nil {
+	h := m.host(t)
+	undo, err := receiveUndo(ctxOf(t), h, target)
+	if err != nil {
 		return fail(b, err)
 	}
+	if err := Transfer(ctxOf(t), h, snap, target, so, ro); err != nil {
+		return fail(b, err)
+	}
+	pushUndo(t, "take back zfs receive "+target, undo)
 	return starlark.None, nil
 }
 
@@ -492,4 +569,13 @@ func isBase(name string) bool {
 		}
 	}
 	return false
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
