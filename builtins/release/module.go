@@ -21,6 +21,9 @@
 //	release.download(url, dest, sha256="", progress=True) -> struct(path, sha256, size, fetched, resumed)
 //	release.extract(archive, dest)
 //	release.update(root, release, conf="", workdir="", snapshot="") -> struct(before, after, installed, skipped)
+//	release.upgrade(root, current, target, conf="", workdir="", snapshot="") -> struct(before, after, passes)
+//	release.merge_etc(root, release, snapshot="") -> struct(ran, skipped)
+//	release.compare(a, b) -> int
 //	release.version(root) -> str
 //	release.base(pool, release) -> [str]
 //	release.mark_fetched(pool, release)
@@ -72,9 +75,23 @@ var Docs = map[string]string{
 	"release.update": "release.update(root, release, conf=\"\", workdir=\"\", snapshot=\"\") -> struct(before, after, installed, skipped)\n\n" +
 		"Applies release's binary updates to the system in root: freebsd-update\nfetch, updatesready, install (UNAME_r=RELEASE " +
 		"PAGER=/bin/cat, -b ROOT -f\nCONF -d WORKDIR; conf defaults to ROOT/etc/freebsd-update.conf, workdir\nto " +
-		"ROOT/var/db/freebsd-update/). With snapshot (DATASET@NAME), that\nrecursive snapshot is taken before installing; " +
-		"undone by rolling back to\nit. before and after are the userland versions; skipped says why nothing\nwas tried " +
-		"(no freebsd-update.conf).",
+		"ROOT/var/db/freebsd-update/). The cron flag (--not-running-from-cron, with\nfetch) is passed when the host's " +
+		"uname -U is at least 1002000. With\nsnapshot (DATASET@NAME), that recursive snapshot is taken before\ninstalling; " +
+		"undone by rolling back to it. before and after are the\nuserland versions; skipped says why nothing was tried " +
+		"(no\nfreebsd-update.conf).",
+	"release.upgrade": "release.upgrade(root, current, target, conf=\"\", workdir=\"\", snapshot=\"\") -> struct(before, after, passes)\n\n" +
+		"Upgrades the system in root from release current to the newer target:\nfreebsd-update upgrade, then install while " +
+		"updatesready says something is\nleft (at most 5 passes); UNAME_r=CURRENT PAGER=/bin/cat, -b ROOT -f CONF\n-d WORKDIR " +
+		"-r TARGET (conf and workdir default as for release.update).\nWith snapshot (DATASET@NAME) that recursive snapshot " +
+		"is taken first;\nundone by rolling back to it. Fails unless the userland version is of\ntarget afterwards. " +
+		"freebsd-update's questions are answered from the run's\nstandard input on a terminal.",
+	"release.merge_etc": "release.merge_etc(root, release, snapshot=\"\") -> struct(ran, skipped)\n\n" +
+		"Merges /etc of the basejail in root with release's changes: `etcupdate -D\nROOT -F -s SRC` with the sources of " +
+		"release's base (/iocage/base/REL/root/\nusr/src), then `etcupdate status -D ROOT`; fails when etcupdate fails " +
+		"or\nleaves conflicts. Without those sources nothing runs and skipped says why.\nWith snapshot (DATASET@NAME) " +
+		"that snapshot (of that dataset only) is taken\nfirst; undone by rolling back to it.",
+	"release.compare": "release.compare(a, b) -> int\n\n-1, 0 or 1 as release or patch level a is older than, the same as or " +
+		"newer\nthan b (14.2-RELEASE < 14.3-RC1 < 14.3-RELEASE < 14.3-RELEASE-p1). No host\naccess; fails on a malformed name.",
 	"release.version": "release.version(root) -> str\n\nThe userland version of the system in root (14.3-RELEASE-p1), as\n" +
 		"freebsd-version -u prints it, read from ROOT/bin/freebsd-version.",
 	"release.base": "release.base(pool, release) -> list of str\n\nMakes or refreshes the base basejails of release clone: one lz4 " +
@@ -95,6 +112,7 @@ func NewModule(h *runtime.Host) *starlarkstruct.Module {
 		"mirror": m.mirror, "host": m.host, "url": m.url, "manifest": m.manifest, "select": m.selectFiles,
 		"prepare": m.prepare, "download": m.download, "extract": m.extract, "update": m.update,
 		"version": m.version, "base": m.base, "mark_fetched": m.markFetched, "list": m.list,
+		"upgrade": m.upgrade, "merge_etc": m.mergeEtc, "compare": compare,
 	}
 	members := starlark.StringDict{}
 	for name, fn := range fns {
@@ -432,4 +450,63 @@ func (m *module) list(t *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 		})
 	}
 	return starlark.NewList(out), nil
+}
+
+func (m *module) upgrade(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var root, current, target string
+	var o UpgradeOptions
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "root", &root, "current", &current, "target", &target, "conf?", &o.Conf,
+		"workdir?", &o.Workdir, "snapshot?", &o.Snapshot); err != nil {
+		return nil, err
+	}
+	if o.Snapshot != "" && !strings.Contains(o.Snapshot, "@") {
+		return nil, fmt.Errorf("%s: snapshot %q: want DATASET@NAME", b.Name(), o.Snapshot)
+	}
+	h, err := m.hostOf(t)
+	if err != nil {
+		return fail(b, err)
+	}
+	run := thread.Get(t)
+	o.Undo = run.Undo
+	if run.Interactive {
+		o.Stdin, o.Output = run.Stdin, run.Stderr
+	}
+	r, err := Upgrade(ctxOf(t), h, root, current, target, o)
+	if err != nil {
+		return fail(b, err)
+	}
+	return mkstruct("release.upgraded", starlark.StringDict{
+		"before": starlark.String(r.Before), "after": starlark.String(r.After), "passes": starlark.MakeInt(r.Passes),
+	}), nil
+}
+
+func (m *module) mergeEtc(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var root, rel, snap string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "root", &root, "release", &rel, "snapshot?", &snap); err != nil {
+		return nil, err
+	}
+	if snap != "" && !strings.Contains(snap, "@") {
+		return nil, fmt.Errorf("%s: snapshot %q: want DATASET@NAME", b.Name(), snap)
+	}
+	h, err := m.hostOf(t)
+	if err != nil {
+		return fail(b, err)
+	}
+	r, err := MergeEtc(ctxOf(t), h, root, rel, snap, thread.UndoOf(t))
+	if err != nil {
+		return fail(b, err)
+	}
+	return mkstruct("release.merged", starlark.StringDict{"ran": starlark.Bool(r.Ran), "skipped": starlark.String(r.Skipped)}), nil
+}
+
+func compare(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var a, c string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "a", &a, "b", &c); err != nil {
+		return nil, err
+	}
+	n, err := Compare(a, c)
+	if err != nil {
+		return fail(b, err)
+	}
+	return starlark.MakeInt(n), nil
 }

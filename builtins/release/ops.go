@@ -175,6 +175,9 @@ type UpdateOptions struct {
 	Snapshot string
 	Output   io.Writer // freebsd-update's output; captured when nil
 	Undo     *thread.Undo
+	// OSRelDate is the host's __FreeBSD_version, which decides the cron
+	// flag; read with `uname -U` when 0.
+	OSRelDate int
 }
 
 // Updated is what an Update did.
@@ -188,10 +191,11 @@ type Updated struct {
 // sends it (lifecycle §1 step 5, §11, with the configuration path fixed):
 // UNAME_r=REL PAGER=/bin/cat freebsd-update [--not-running-from-cron]
 // -b ROOT -f CONF -d WORKDIR COMMAND. The cron flag goes with fetch only
-// (fetch refuses to run without a terminal otherwise).
-func UpdateCmd(root, rel, conf, workdir, command string) *runtime.Cmd {
+// (fetch refuses to run without a terminal otherwise), and only when cron
+// says the host's freebsd-update knows it (see CronFlagSince).
+func UpdateCmd(root, rel, conf, workdir, command string, cron bool) *runtime.Cmd {
 	args := []string{}
-	if command == "fetch" {
+	if command == "fetch" && cron {
 		args = append(args, "--not-running-from-cron")
 	}
 	args = append(args, "-b", root, "-f", conf, "-d", workdir, command)
@@ -227,8 +231,13 @@ func Update(ctx context.Context, h *runtime.Host, root, rel string, o UpdateOpti
 		res.Skipped = o.Conf + " is missing"
 		return res, nil
 	}
+	if o.OSRelDate == 0 {
+		if o.OSRelDate, err = OSRelDate(ctx, h); err != nil {
+			return res, err
+		}
+	}
 	run := func(command string) error {
-		c := UpdateCmd(root, rel, o.Conf, o.Workdir, command)
+		c := UpdateCmd(root, rel, o.Conf, o.Workdir, command, o.OSRelDate >= CronFlagSince)
 		c.Stdout, c.Stderr = o.Output, o.Output
 		_, err := h.Run(ctx, c)
 		return err
@@ -262,7 +271,17 @@ func Update(ctx context.Context, h *runtime.Host, root, rel string, o UpdateOpti
 // backout takes the recursive snapshot snap and pushes its undo: every
 // filesystem that has it is rolled back to it, then it is destroyed.
 func backout(ctx context.Context, h *runtime.Host, snap string, u *thread.Undo) error {
-	if err := zfs.Snapshot(ctx, h, snap, true); err != nil {
+	return backoutSnapshot(ctx, h, snap, true, u)
+}
+
+// snapshotOnly is backout for the one file system of snap, without its
+// descendants (a basejail's base clones are replaced, not rolled back).
+func snapshotOnly(ctx context.Context, h *runtime.Host, snap string, u *thread.Undo) error {
+	return backoutSnapshot(ctx, h, snap, false, u)
+}
+
+func backoutSnapshot(ctx context.Context, h *runtime.Host, snap string, recursive bool, u *thread.Undo) error {
+	if err := zfs.Snapshot(ctx, h, snap, recursive); err != nil {
 		return err
 	}
 	ds, name, _ := strings.Cut(snap, "@")
@@ -277,7 +296,7 @@ func backout(ctx context.Context, h *runtime.Host, snap string, u *thread.Undo) 
 				errs = append(errs, zfs.Rollback(ctx, h, s.Name, false))
 			}
 		}
-		errs = append(errs, zfs.Destroy(ctx, h, snap, zfs.DestroyOptions{Recursive: true}))
+		errs = append(errs, zfs.Destroy(ctx, h, snap, zfs.DestroyOptions{Recursive: recursive}))
 		return errors.Join(errs...)
 	})
 	return nil

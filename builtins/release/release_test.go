@@ -118,12 +118,17 @@ func TestReleaseNamesAndURLs(t *testing.T) {
 func TestUpdateCmd(t *testing.T) {
 	r := "/iocage/releases/14.3-RELEASE/root"
 	got := []string{
-		UpdateCmd(r, "14.3-RELEASE", r+"/etc/freebsd-update.conf", r+"/var/db/freebsd-update/", "fetch").String(),
-		UpdateCmd(r, "14.3-RELEASE", r+"/etc/freebsd-update.conf", r+"/var/db/freebsd-update/", "install").String(),
+		UpdateCmd(r, "14.3-RELEASE", r+"/etc/freebsd-update.conf", r+"/var/db/freebsd-update/", "fetch", true).String(),
+		UpdateCmd(r, "14.3-RELEASE", r+"/etc/freebsd-update.conf", r+"/var/db/freebsd-update/", "install", true).String(),
+		UpdateCmd(r, "14.3-RELEASE", r+"/etc/freebsd-update.conf", r+"/var/db/freebsd-update/", "fetch", false).String(),
+		UpgradeCmd(r, "14.2-RELEASE", "14.3-RELEASE", r+"/etc/freebsd-update.conf", r+"/var/db/freebsd-update/", "upgrade").String(),
 	}
 	want := []string{
 		"UNAME_r=14.3-RELEASE PAGER=/bin/cat /usr/sbin/freebsd-update --not-running-from-cron -b " + r + " -f " + r + "/etc/freebsd-update.conf -d " + r + "/var/db/freebsd-update/ fetch",
 		"UNAME_r=14.3-RELEASE PAGER=/bin/cat /usr/sbin/freebsd-update -b " + r + " -f " + r + "/etc/freebsd-update.conf -d " + r + "/var/db/freebsd-update/ install",
+		// A host older than 10.2 (uname -U < 1002000) has no cron flag.
+		"UNAME_r=14.3-RELEASE PAGER=/bin/cat /usr/sbin/freebsd-update -b " + r + " -f " + r + "/etc/freebsd-update.conf -d " + r + "/var/db/freebsd-update/ fetch",
+		"UNAME_r=14.2-RELEASE PAGER=/bin/cat /usr/sbin/freebsd-update -b " + r + " -f " + r + "/etc/freebsd-update.conf -d " + r + "/var/db/freebsd-update/ -r 14.3-RELEASE upgrade",
 	}
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
@@ -268,5 +273,87 @@ func TestDownloadErrorsNameURLAndReason(t *testing.T) {
 	if _, err := FetchManifest(context.Background(), nil, missing.URL+"/releases/amd64/amd64/13.9-RELEASE"); err == nil ||
 		!strings.Contains(err.Error(), "manifest "+missing.URL+"/releases/amd64/amd64/13.9-RELEASE/MANIFEST: server answered 404 Not Found (no such release on this mirror?)") {
 		t.Errorf("manifest 404 error = %v", err)
+	}
+}
+
+func TestCompare(t *testing.T) {
+	// Each is older than the next.
+	order := []string{"13.5-RELEASE", "14.2-RELEASE", "14.2-RELEASE-p3", "14.2-RELEASE-p10", "14.3-ALPHA2", "14.3-BETA1",
+		"14.3-RC1", "14.3-RC2", "14.3-RELEASE", "14.3-RELEASE-p1", "15.0-RELEASE"}
+	for i := range order {
+		for j := range order {
+			want := 0
+			switch {
+			case i < j:
+				want = -1
+			case i > j:
+				want = 1
+			}
+			got, err := Compare(order[i], order[j])
+			if err != nil || got != want {
+				t.Errorf("Compare(%s, %s) = %d, %v; want %d", order[i], order[j], got, err, want)
+			}
+		}
+	}
+	for _, bad := range []string{"14.3", "14.3-STABLE", "14.3-RELEASE-px", ""} {
+		if _, err := Compare(bad, "14.3-RELEASE"); err == nil || !strings.Contains(err.Error(), "want a name like") {
+			t.Errorf("Compare(%q) = %v, want a refusal", bad, err)
+		}
+	}
+	if got := ReleaseOf("14.3-RELEASE-p2"); got != "14.3-RELEASE" {
+		t.Errorf("ReleaseOf = %q", got)
+	}
+}
+
+// TestMergeEtc pins etcupdate's command lines for a base with sources,
+// and judges by etcupdate's status: conflicts fail the merge. Without
+// sources nothing runs. (The sandbox's releases have no etcupdate.)
+func TestMergeEtc(t *testing.T) {
+	ctx := context.Background()
+	root := "/iocage/jails/u/root"
+	st := "/usr/sbin/etcupdate status -D " + root
+	for _, tc := range []struct {
+		name    string
+		sources bool
+		status  string
+		want    []string
+		err     string
+	}{
+		{"no sources", false, "", nil, ""},
+		{"clean", true, "", []string{
+			"/usr/sbin/etcupdate -D " + root + " -F -s /iocage/base/14.3-RELEASE/root/usr/src", st}, ""},
+		{"conflicts", true, "Conflicts remaining:\n  C /etc/rc.conf\n  C /etc/motd\nWarnings:\n  Needs update: /etc/mail/aliases.db\n",
+			[]string{
+				"/usr/sbin/etcupdate -D " + root + " -F -s /iocage/base/14.3-RELEASE/root/usr/src", st},
+			"etcupdate left conflicts in " + root + ": /etc/rc.conf, /etc/motd"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := &runtime.Scripted{Root: t.TempDir(), Replies: map[string]runtime.Reply{st: {Stdout: tc.status}}}
+			h := runtime.New(s, runtime.Options{})
+			if tc.sources {
+				if err := h.MkdirAll("/iocage/base/14.3-RELEASE/root/usr/src/etc", 0o755); err != nil {
+					t.Fatal(err)
+				}
+			}
+			// The back-out snapshot goes through go-zfs, which a scripted host
+			// cannot answer; the sandbox tests take it.
+			m, err := MergeEtc(ctx, h, root, "14.3-RELEASE", "", &thread.Undo{})
+			if tc.err != "" {
+				if err == nil || err.Error() != tc.err {
+					t.Errorf("err = %v, want %q", err, tc.err)
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, s.Calls()); d != "" {
+				t.Errorf("commands (-want +got):\n%s", d)
+			}
+			if !tc.sources && (m.Ran || !strings.Contains(m.Skipped, "has no sources in /iocage/base/14.3-RELEASE/root/usr/src")) {
+				t.Errorf("without sources: %+v", m)
+			}
+			if tc.sources && tc.err == "" && !m.Ran {
+				t.Errorf("clean merge: %+v", m)
+			}
+		})
 	}
 }

@@ -1,0 +1,656 @@
+package jail
+
+// The builtins of export and import (lifecycle.md §14's recommendation:
+// a jail travels as a `zfs send -R` stream, its properties inside) and of
+// the basejail upgrade (§12 fixed: a basejail moves to another release's
+// base). Each is one host step and pushes its inverse on the run's undo
+// log, so an import or upgrade that fails leaves nothing behind.
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"sort"
+	"strconv"
+	"strings"
+
+	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
+	"golang.org/x/term"
+
+	"github.com/iocage/iocage/builtins/thread"
+	"github.com/iocage/iocage/builtins/zfs"
+	"github.com/iocage/iocage/jailprops"
+	"github.com/iocage/iocage/runtime"
+)
+
+func init() {
+	register("rebase", "jail.rebase(j, release) -> jail.jail\n\n"+
+		"Moves the basejail j to release's base: its 15 base clones are destroyed,\n"+
+		"POOL/iocage/base/REL/root@UUID is taken (recursively) and every base\n"+
+		"filesystem cloned from it (readonly=on, compression=lz4), then\n"+
+		"org.freebsd.iocage:release=REL is set. The old release's @UUID snapshot\n"+
+		"stays (the undo clones from it; drop it once the run committed). Returns\n"+
+		"j as it is now. Undone completely: the old clones and release come back.", stRebase)
+	register("send_stream", "jail.send_stream(snapshot, file, force=False) -> int\n\n"+
+		"Writes `zfs send -R SNAPSHOT` (the tree with its properties and\n"+
+		"snapshots) to the host file (written as FILE.part, renamed when\n"+
+		"complete; its directory is made when missing), or to standard output\n"+
+		"for \"-\" (refused on a terminal). An existing file is refused unless\n"+
+		"force. Returns the bytes written. Undone by removing the file.", stSendStream)
+	register("receive_jail", "jail.receive_jail(file, pool=\"\") -> struct(dataset, uuid, new_uuid)\n\n"+
+		"Receives an export stream from the host file (\"-\": standard input, refused\n"+
+		"on a terminal) unmounted (`zfs receive -u`) as POOL/iocage/jails/UUID,\n"+
+		"UUID being the jail's, read from the stream's first record, or a fresh\n"+
+		"one (new_uuid) when a dataset has that name. Fails on a stream that is\n"+
+		"not of an iocage jail. Undone with `zfs destroy -r`, also when the stream\n"+
+		"breaks off half-way.", stReceiveJail)
+	register("inspect_import", "jail.inspect_import(dataset) -> struct(jail, snapshot)\n\n"+
+		"Reads the jail received at dataset (one zfs list): jail is it as a\n"+
+		"jail.jail whose uuid is its host_hostuuid property, snapshot the newest\n"+
+		"export-* snapshot of it (\"\" when none). Fails when dataset holds no\n"+
+		"iocage jail.", stInspectImport)
+	register("import_spec", "jail.import_spec(received, uuid, props={}, jails=None) -> jail.spec\n\n"+
+		"Resolves the identity of the jail received (jail.inspect_import) under\n"+
+		"uuid, without host access beyond /etc/hostid (and jail.list when jails\n"+
+		"is None). When uuid is not the jail's own, host_hostname (when it was\n"+
+		"the UUID) and jail_zfs_dataset follow it, and the MACs and addresses,\n"+
+		"which belong to the other jail, are cleared. The tag gets a _N suffix\n"+
+		"when another jail has it; hostid becomes this host's; then props apply\n"+
+		"(checked as by jail.set; a tag given there must be free). Every other\n"+
+		"property is kept.", stImportSpec)
+	register("write_import", "jail.write_import(spec, received) -> dict\n\n"+
+		"Writes the properties of spec that differ from those the jail received\n"+
+		"with the stream (received, from jail.inspect_import) in one `zfs set`;\n"+
+		"nothing when none differ. Returns them. Undone with the dataset.", stWriteImport)
+	register("mount_tree", "jail.mount_tree(spec) -> list of str\n\n"+
+		"Gives spec.dataset the mountpoint spec.mountpoint when it has another\n"+
+		"(one that came with a stream: `zfs inherit mountpoint` when the parent's\n"+
+		"is right, else `zfs set`), then mounts it and its descendants that are unmounted, have a\n"+
+		"mountpoint and canmount=on and are not jailed, parents first (one zfs\n"+
+		"list, one `zfs mount` each). Returns what it mounted. Not undone by\n"+
+		"itself: destroying the datasets unmounts them.", stMountTree)
+}
+
+// RebaseBasejail moves the basejail j from its release's base to rel's
+// (see jail.rebase) and returns it as it is then.
+func RebaseBasejail(ctx context.Context, h *runtime.Host, j *Jail, rel string, u *thread.Undo) (*Jail, error) {
+	if j.Default || j.Props["type"] != "basejail" {
+		return nil, fmt.Errorf("%s (%s) is not a basejail", j.UUID, j.Tag)
+	}
+	if !releaseNameOK(rel) {
+		return nil, fmt.Errorf("release %q: want a name like 14.3-RELEASE", rel)
+	}
+	old := j.Props["release"]
+	if old == "" || old == "-" {
+		return nil, fmt.Errorf("basejail %s has no release property", j.UUID)
+	}
+	if old == rel {
+		return nil, fmt.Errorf("basejail %s is of %s already", j.UUID, rel)
+	}
+	pool := poolOfJail(j)
+	oldBase, newBase := BaseDS(pool, old), BaseDS(pool, rel)
+	ok, err := zfs.Exists(ctx, h, newBase+"/bin")
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, fmt.Errorf("release %s has no basejail base (%s): `iocage fetch release=%s` makes it", rel, newBase, rel)
+	}
+	opts := map[string]string{"compression": "lz4", "readonly": "on"}
+	// The undo clones the old base again: its snapshot must exist.
+	oldSnap := oldBase + "@" + j.UUID
+	if ok, err := zfs.Exists(ctx, h, oldSnap); err != nil {
+		return nil, err
+	} else if !ok {
+		if err := zfs.Snapshot(ctx, h, oldSnap, true); err != nil {
+			return nil, err
+		}
+		u.Push("zfs destroy -r "+oldSnap, func(ctx context.Context) error {
+			return zfs.Destroy(ctx, h, oldSnap, zfs.DestroyOptions{Recursive: true})
+		})
+	}
+	for _, fs := range BaseFilesystems {
+		ds := j.Dataset + "/root/" + fs
+		ok, err := zfs.Exists(ctx, h, ds)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		if err := zfs.Destroy(ctx, h, ds, zfs.DestroyOptions{Force: true}); err != nil {
+			return nil, err
+		}
+		src := oldBase + "/" + fs + "@" + j.UUID
+		u.Push("zfs clone "+src+" "+ds, func(ctx context.Context) error { return zfs.Clone(ctx, h, src, ds, false, opts) })
+	}
+	newSnap := newBase + "@" + j.UUID
+	if ok, err := zfs.Exists(ctx, h, newSnap); err != nil {
+		return nil, err
+	} else if ok {
+		// Named after this jail, so left by an earlier attempt; the
+		// clones take the base as it is now.
+		if err := zfs.Destroy(ctx, h, newSnap, zfs.DestroyOptions{Recursive: true}); err != nil {
+			return nil, err
+		}
+		u.Push("zfs snapshot -r "+newSnap, func(ctx context.Context) error { return zfs.Snapshot(ctx, h, newSnap, true) })
+	}
+	if err := zfs.Snapshot(ctx, h, newSnap, true); err != nil {
+		return nil, err
+	}
+	u.Push("zfs destroy -r "+newSnap, func(ctx context.Context) error {
+		return zfs.Destroy(ctx, h, newSnap, zfs.DestroyOptions{Recursive: true})
+	})
+	for _, fs := range BaseFilesystems {
+		ds := j.Dataset + "/root/" + fs
+		if err := zfs.Clone(ctx, h, newBase+"/"+fs+"@"+j.UUID, ds, false, opts); err != nil {
+			return nil, err
+		}
+		u.Push("zfs destroy "+ds, func(ctx context.Context) error {
+			return zfs.Destroy(ctx, h, ds, zfs.DestroyOptions{Force: true})
+		})
+	}
+	prop := jailprops.Prefix + "release"
+	if err := zfs.Set(ctx, h, j.Dataset, map[string]string{prop: rel}); err != nil {
+		return nil, err
+	}
+	u.Push("zfs set "+prop+"="+old+" "+j.Dataset, func(ctx context.Context) error {
+		return zfs.Set(ctx, h, j.Dataset, map[string]string{prop: old})
+	})
+	n := clone(j)
+	n.Props["release"] = rel
+	return n, nil
+}
+
+// releaseNameOK accepts what can be part of a dataset name as a release.
+func releaseNameOK(rel string) bool {
+	return rel != "" && !strings.ContainsAny(rel, "/@ \t\n") && !strings.HasPrefix(rel, "-") && rel != "." && rel != ".."
+}
+
+func stRebase(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v *Value
+	var rel string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v, "release", &rel); err != nil {
+		return nil, err
+	}
+	j, err := RebaseBasejail(thread.Context(t), h, v.j, rel, thread.UndoOf(t))
+	if err != nil {
+		return fail(b, err)
+	}
+	return NewValue(j), nil
+}
+
+// countWriter counts what passes through it.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
+}
+
+func isTerminal(x any) bool {
+	f, ok := x.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// SendStream writes the replication stream of snapshot to the host file
+// (through FILE.part, renamed when complete) or, for "-", to stdout.
+func SendStream(ctx context.Context, h *runtime.Host, snapshot, file string, force bool, stdout io.Writer, u *thread.Undo) (int64, error) {
+	o := zfs.SendOptions{Replicate: true}
+	if _, err := zfs.SendArgs(snapshot, o); err != nil {
+		return 0, err
+	}
+	if file == "-" {
+		if stdout == nil || isTerminal(stdout) {
+			return 0, fmt.Errorf("refusing to write a ZFS stream to a terminal: redirect standard output, or name a file")
+		}
+		cw := &countWriter{w: stdout}
+		err := zfs.Send(ctx, h, snapshot, o, cw)
+		return cw.n, err
+	}
+	if !path.IsAbs(file) || path.Clean(file) != file || file == "/" {
+		return 0, fmt.Errorf("file %q: want an absolute, clean host path, or - for standard output", file)
+	}
+	if _, err := h.Lstat(file); err == nil && !force {
+		return 0, fmt.Errorf("%s exists: remove it, name another file, or replace it with --force", file)
+	} else if err != nil && !errors.Is(err, runtime.ErrNotExist) {
+		return 0, err
+	}
+	dir := path.Dir(file)
+	if _, err := h.Stat(dir); errors.Is(err, runtime.ErrNotExist) {
+		if err := h.MkdirAll(dir, 0o700); err != nil {
+			return 0, err
+		}
+		u.Push("rmdir "+dir, func(context.Context) error { return h.Remove(dir) })
+	} else if err != nil {
+		return 0, err
+	}
+	part := file + ".part"
+	f, err := h.Create(part, 0o600)
+	if err != nil {
+		return 0, err
+	}
+	u.Push("rm "+part, func(context.Context) error { return createRemoveIfExists(h, part) })
+	cw := &countWriter{w: f}
+	err = zfs.Send(ctx, h, snapshot, o, cw)
+	if cerr := f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("%s: %w", part, cerr)
+	}
+	if err != nil {
+		return cw.n, err
+	}
+	if err := h.Rename(part, file); err != nil {
+		return cw.n, err
+	}
+	u.Push("rm "+file, func(context.Context) error { return createRemoveIfExists(h, file) })
+	return cw.n, nil
+}
+
+func stSendStream(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var snap, file string
+	var force bool
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "snapshot", &snap, "file", &file, "force?", &force); err != nil {
+		return nil, err
+	}
+	run := thread.Get(t)
+	var stdout io.Writer = run.Stdout
+	if file == "-" && run.Interactive {
+		stdout = nil
+	}
+	n, err := SendStream(run.Ctx, h, snap, file, force, stdout, run.Undo)
+	if err != nil {
+		return fail(b, err)
+	}
+	return starlark.MakeInt64(n), nil
+}
+
+// streamMagic is DMU_BACKUP_MAGIC, the magic number of a send stream's
+// BEGIN record.
+const streamMagic = 0x2F5bacbac
+
+// StreamTop reads the BEGIN record at the start of a send stream: the
+// name of the snapshot it was made of (for a -R stream the top one,
+// POOL/iocage/jails/UUID@SNAP for an export). It returns a reader that
+// yields the whole stream again.
+func StreamTop(r io.Reader) (string, io.Reader, error) {
+	// drr_type, drr_payloadlen, then drr_begin: magic, versioninfo,
+	// creation_time, type+flags, toguid, fromguid, toname[256].
+	head := make([]byte, 8+48+256)
+	n, err := io.ReadFull(r, head)
+	rest := io.MultiReader(bytes.NewReader(head[:n]), r)
+	if err != nil {
+		return "", rest, fmt.Errorf("not a ZFS send stream: it ends after %d bytes", n)
+	}
+	var order binary.ByteOrder = binary.LittleEndian
+	if order.Uint64(head[8:]) != streamMagic {
+		order = binary.BigEndian
+	}
+	if order.Uint64(head[8:]) != streamMagic || order.Uint32(head[0:]) != 0 {
+		return "", rest, fmt.Errorf("not a ZFS send stream: no BEGIN record")
+	}
+	name := head[56:]
+	if i := bytes.IndexByte(name, 0); i >= 0 {
+		name = name[:i]
+	}
+	return string(name), rest, nil
+}
+
+// Received is where ReceiveJail put a jail.
+type Received struct {
+	Dataset string // POOL/iocage/jails/UUID
+	UUID    string // the jail's UUID in the stream
+	NewUUID string // the UUID it was received under: UUID unless taken
+}
+
+// ReceiveJail receives the export stream read from r unmounted (`zfs
+// receive -u`) as POOL/iocage/jails/UUID, UUID being the jail's in the
+// stream (the last component of the stream's top dataset), or a fresh
+// one when a dataset of that name exists. The undo, pushed before
+// receiving (a stream that breaks off may leave part of a tree), destroys
+// what was received.
+func ReceiveJail(ctx context.Context, h *runtime.Host, pool string, r io.Reader, u *thread.Undo) (Received, error) {
+	var rec Received
+	top, r, err := StreamTop(r)
+	if err != nil {
+		return rec, err
+	}
+	fs, _, _ := strings.Cut(top, "@")
+	rec.UUID = path.Base(fs)
+	if !jailprops.IsUUID(rec.UUID) {
+		return rec, fmt.Errorf("the stream is of %s, which is no iocage jail (its name is not a UUID)", top)
+	}
+	rec.NewUUID = rec.UUID
+	for {
+		rec.Dataset = JailsDS(pool) + "/" + rec.NewUUID
+		taken, err := zfs.Exists(ctx, h, rec.Dataset)
+		if err != nil {
+			return rec, err
+		}
+		if !taken {
+			break
+		}
+		if rec.NewUUID, err = jailprops.NewUUID(); err != nil {
+			return rec, err
+		}
+	}
+	ds := rec.Dataset
+	u.Push("zfs destroy -r "+ds, func(ctx context.Context) error {
+		err := zfs.Destroy(ctx, h, ds, zfs.DestroyOptions{Recursive: true, Force: true})
+		if errors.Is(err, runtime.ErrNotExist) {
+			return nil
+		}
+		return err
+	})
+	if err := zfs.Receive(ctx, h, ds, zfs.ReceiveOptions{NoMount: true}, r); err != nil {
+		return rec, fmt.Errorf("the stream is not a complete ZFS send stream of a jail: %w", err)
+	}
+	return rec, nil
+}
+
+func stReceiveJail(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var file, pool string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "file", &file, "pool?", &pool); err != nil {
+		return nil, err
+	}
+	run := thread.Get(t)
+	var err error
+	if pool == "" {
+		if pool, err = ActivePool(run.Ctx, h); err != nil {
+			return fail(b, err)
+		}
+	}
+	var r io.Reader
+	if file == "-" {
+		if run.Stdin == nil || isTerminal(run.Stdin) {
+			return fail(b, fmt.Errorf("standard input is a terminal, not a stream: redirect it from an export, or name a file"))
+		}
+		r = run.Stdin
+	} else {
+		if !path.IsAbs(file) {
+			return fail(b, fmt.Errorf("file %q: want an absolute host path, or - for standard input", file))
+		}
+		f, err := h.Open(file)
+		if err != nil {
+			return fail(b, err)
+		}
+		defer f.Close()
+		r = f
+	}
+	rec, err := ReceiveJail(run.Ctx, h, pool, r, run.Undo)
+	if err != nil {
+		return fail(b, err)
+	}
+	return starlarkstruct.FromStringDict(starlark.String("jail.stream"), starlark.StringDict{
+		"dataset": starlark.String(rec.Dataset), "uuid": starlark.String(rec.UUID), "new_uuid": starlark.String(rec.NewUUID)}), nil
+}
+
+// InspectImport reads the jail received at ds: the jail (its UUID from
+// host_hostuuid) and the newest export-* snapshot of its top dataset.
+func InspectImport(ctx context.Context, h *runtime.Host, ds string) (*Jail, string, error) {
+	rows, err := zfs.List(ctx, h, zfs.ListOptions{Roots: []string{ds}, Depth: 1, Types: []string{"filesystem", "snapshot"}, Props: jailColumns()})
+	if err != nil {
+		return nil, "", err
+	}
+	var j *Jail
+	var snaps []string
+	for _, d := range rows {
+		switch {
+		case d.Name == ds:
+			j = fromDataset(d)
+		case strings.HasPrefix(d.Name, ds+"@"+"export-"):
+			snaps = append(snaps, strings.TrimPrefix(d.Name, ds+"@"))
+		}
+	}
+	if j == nil {
+		return nil, "", fmt.Errorf("%s: %w", ds, runtime.ErrNotExist)
+	}
+	j.UUID = j.Props["host_hostuuid"]
+	if !jailprops.IsUUID(j.UUID) {
+		return nil, "", fmt.Errorf("the stream holds no iocage jail: its top dataset's %shost_hostuuid is %q", jailprops.Prefix, j.UUID)
+	}
+	sort.Strings(snaps)
+	snap := ""
+	if len(snaps) > 0 {
+		snap = snaps[len(snaps)-1]
+	}
+	return j, snap, nil
+}
+
+func stInspectImport(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var ds string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "dataset", &ds); err != nil {
+		return nil, err
+	}
+	j, snap, err := InspectImport(thread.Context(t), h, ds)
+	if err != nil {
+		return fail(b, err)
+	}
+	return starlarkstruct.FromStringDict(starlark.String("jail.received"), starlark.StringDict{
+		"jail": NewValue(j), "snapshot": starlark.String(snap)}), nil
+}
+
+// ImportOptions shape ImportSpec.
+type ImportOptions struct {
+	Pool   string
+	Jails  []*Jail // the jails of the pool
+	HostID string  // this host's
+	UUID   string  // the UUID the jail was received under
+}
+
+// ImportSpec resolves the identity of the received jail src on this
+// host (see jail.import_spec). cli holds assignments from the command
+// line, checked like `iocage set`'s.
+func ImportSpec(src *Jail, cli map[string]string, o ImportOptions) (*Spec, error) {
+	if err := jailprops.CheckOverrides(cli); err != nil {
+		return nil, err
+	}
+	vals := map[string]string{}
+	for _, p := range jailprops.UserProperties() {
+		if v := src.Props[p.Name]; v != "" && v != "-" {
+			vals[p.Name] = v
+		}
+	}
+	uuid := o.UUID
+	if !jailprops.IsUUID(uuid) {
+		return nil, fmt.Errorf("uuid %q is not a UUID", uuid)
+	}
+	tags := map[string]string{}
+	for _, j := range o.Jails {
+		if j.UUID != uuid {
+			tags[j.Tag] = j.UUID
+		}
+	}
+	if uuid != src.UUID {
+		if vals["host_hostname"] == src.UUID {
+			vals["host_hostname"] = uuid
+		}
+		if v, ok := vals["jail_zfs_dataset"]; ok {
+			vals["jail_zfs_dataset"] = strings.ReplaceAll(v, src.UUID, uuid)
+		}
+		// They are the other jail's: two jails must not share them.
+		for _, n := range []string{"vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac", "ip4_addr", "ip6_addr"} {
+			if _, ok := vals[n]; ok {
+				vals[n] = "none"
+			}
+		}
+		if _, ok := vals["last_started"]; ok {
+			vals["last_started"] = "none"
+		}
+	}
+	vals["host_hostuuid"] = uuid
+	if o.HostID != "" {
+		vals["hostid"] = o.HostID
+	}
+	if tag, ok := cli["tag"]; ok {
+		if other, taken := tags[tag]; taken {
+			return nil, fmt.Errorf("tag %q is already used by %s", tag, other)
+		}
+	} else {
+		tag := vals["tag"]
+		if tag == "" {
+			tag = uuid
+		}
+		if _, taken := tags[tag]; taken {
+			base := tag
+			for i := 2; tags[tag] != ""; i++ {
+				tag = base + "_" + strconv.Itoa(i)
+			}
+		}
+		vals["tag"] = tag
+	}
+	for k, v := range cli {
+		vals[k] = v
+	}
+	typ := vals["type"]
+	if typ == "" {
+		typ = "jail"
+	}
+	s := &Spec{UUID: uuid, Tag: vals["tag"], Pool: o.Pool, Dataset: JailsDS(o.Pool) + "/" + uuid,
+		Release: vals["release"], Type: typ, Props: vals, Mountpoint: Root + "/jails/" + uuid}
+	if vals["hack88"] == "1" {
+		s.Mountpoint = Root + "/jails/" + uuid[:8]
+		for _, j := range o.Jails {
+			if j.Mountpoint == s.Mountpoint {
+				return nil, fmt.Errorf("hack88: mountpoint %s is already used by jail %s (UUIDs share their first 8 characters); import with hack88=0", s.Mountpoint, j.UUID)
+			}
+		}
+	}
+	return s, nil
+}
+
+func stImportSpec(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var v *Value
+	var uuid string
+	var props *starlark.Dict
+	var jv starlark.Value = starlark.None
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "received", &v, "uuid", &uuid, "props?", &props, "jails?", &jv); err != nil {
+		return nil, err
+	}
+	cli, err := createStringMap(props)
+	if err != nil {
+		return fail(b, err)
+	}
+	ctx := thread.Context(t)
+	o := ImportOptions{Pool: poolOfJail(v.j), UUID: uuid}
+	if jv != starlark.None {
+		l, ok := jv.(*starlark.List)
+		if !ok {
+			return fail(b, fmt.Errorf("jails: got %s, want a list of jail.jail or None", jv.Type()))
+		}
+		if o.Jails, err = unpackJails(l); err != nil {
+			return fail(b, err)
+		}
+	} else if o.Jails, err = List(ctx, h, o.Pool); err != nil {
+		return fail(b, err)
+	}
+	raw, err := h.ReadFile("/etc/hostid")
+	if err != nil && !errors.Is(err, runtime.ErrNotExist) {
+		return fail(b, err)
+	}
+	o.HostID = strings.TrimSpace(string(raw))
+	s, err := ImportSpec(v.j, cli, o)
+	if err != nil {
+		return fail(b, err)
+	}
+	return NewSpecValue(s), nil
+}
+
+// ImportChanges are the properties of s, as zfs names them, whose values
+// differ from what the jail received with the stream.
+func ImportChanges(s *Spec, received *Jail) map[string]string {
+	out := map[string]string{}
+	for k, v := range s.Props {
+		p, err := jailprops.Lookup(k)
+		if err != nil || (p.Native && p.ReadOnly) || received.Props[k] == v {
+			continue
+		}
+		out[p.ZFSName()] = v
+	}
+	return out
+}
+
+func stWriteImport(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var sv starlark.Value
+	var v *Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "spec", &sv, "received", &v); err != nil {
+		return nil, err
+	}
+	s, err := specArg(sv)
+	if err != nil {
+		return fail(b, err)
+	}
+	changes := ImportChanges(s, v.j)
+	if len(changes) > 0 {
+		if err := zfs.Set(thread.Context(t), h, s.Dataset, changes); err != nil {
+			return fail(b, err)
+		}
+	}
+	return frozenDict(changes), nil
+}
+
+// MountTree mounts top and its unmounted descendants that can be mounted
+// on the host, parents first; it returns what it mounted.
+func MountTree(ctx context.Context, h *runtime.Host, top string) ([]string, error) {
+	rows, err := zfs.List(ctx, h, zfs.ListOptions{Roots: []string{top}, Recursive: true, Types: []string{"filesystem"},
+		Props: []string{"canmount", "mounted", "jailed"}})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(rows, func(a, b int) bool { return rows[a].Name < rows[b].Name })
+	var done []string
+	for _, d := range rows {
+		mp, _ := d.Value("mountpoint")
+		can, _ := d.Value("canmount")
+		mounted, _ := d.Value("mounted")
+		jailed, _ := d.Value("jailed")
+		if !path.IsAbs(mp) || can != "on" || mounted == "yes" || jailed == "on" {
+			continue
+		}
+		if err := zfs.Mount(ctx, h, d.Name); err != nil {
+			return done, err
+		}
+		done = append(done, d.Name)
+	}
+	return done, nil
+}
+
+func stMountTree(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var sv starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "spec", &sv); err != nil {
+		return nil, err
+	}
+	s, err := specArg(sv)
+	if err != nil {
+		return fail(b, err)
+	}
+	ctx := thread.Context(t)
+	d, err := zfs.Get(ctx, h, s.Dataset)
+	if err != nil {
+		return fail(b, err)
+	}
+	if mp, _ := d.Value("mountpoint"); mp != s.Mountpoint {
+		if s.Mountpoint == Root+"/jails/"+s.UUID {
+			err = zfs.Inherit(ctx, h, s.Dataset, "mountpoint", false)
+		} else {
+			err = zfs.Set(ctx, h, s.Dataset, map[string]string{"mountpoint": s.Mountpoint})
+		}
+		if err != nil {
+			return fail(b, err)
+		}
+	}
+	done, err := MountTree(ctx, h, s.Dataset)
+	if err != nil {
+		return fail(b, err)
+	}
+	return strings2list(done), nil
+}
