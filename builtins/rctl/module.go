@@ -9,8 +9,8 @@
 //	rctl.rules(name, props) -> [str]
 //	rctl.add(rule)
 //	rctl.remove(filter) -> [str]
-//	rctl.list(filter="") -> [str]
-//	rctl.usage(filter) -> dict
+//	rctl.list(filter="", human=False) -> [str]
+//	rctl.usage(filter, human=False) -> dict
 //	rctl.cpuset(jid, cpus)
 //	rctl.cpus(jid) -> str
 package rctl
@@ -37,8 +37,8 @@ var Docs = map[string]string{
 	"rctl.rules":  "rctl.rules(name, props) -> list of str\n\nThe rctl(8) rules of the jail named name (\"ioc-UUID\") from its\nproperties (a dict such as j.properties): for every resource limit\nproperty (memoryuse, maxproc, ...) whose value is not \"off\",\n\"jail:NAME:RESOURCE:ACTION=LIMIT\", in the property table's order. No host\naccess. Fails naming a value that is not LIMIT:ACTION.",
 	"rctl.add":    "rctl.add(rule)\n\nAdds a rule (`rctl -a RULE`), e.g. \"jail:ioc-UUID:maxproc:deny=100\".\nUndone (`rctl -r RULE`) when the run fails.",
 	"rctl.remove": "rctl.remove(filter) -> list of str\n\nRemoves every rule matching filter (`rctl -r FILTER`), e.g.\n\"jail:ioc-UUID\", after reading them (`rctl FILTER`); nothing is run when\nnone matches. Returns the rules removed; they are added back when the run\nfails.",
-	"rctl.list":   "rctl.list(filter=\"\") -> list of str\n\nThe rules matching filter, all of them when empty (`rctl [FILTER]`);\nnone on a kernel without RCTL or with it disabled.",
-	"rctl.usage":  "rctl.usage(filter) -> dict\n\nThe resource use of a subject (`rctl -u FILTER`, e.g. \"jail:ioc-UUID\"):\nresource name to amount (int).",
+	"rctl.list":   "rctl.list(filter=\"\", human=False) -> list of str\n\nThe rules matching filter, all of them when empty (`rctl [-h] [FILTER]`;\n\"jail:\" matches every jail's rules); none on a kernel without RCTL or\nwith it disabled. human: amounts with unit suffixes (8G), as rctl -h\nprints them.",
+	"rctl.usage":  "rctl.usage(filter, human=False) -> dict\n\nThe resource use of a subject (`rctl -u FILTER`, e.g. \"jail:ioc-UUID\"):\nresource name to amount (int), in the order rctl prints them, which is\nthe kernel's (newer kernels report more resources). human: `rctl -hu\nFILTER`, amounts as strings with unit suffixes (\"4040K\").",
 	"rctl.cpuset": "rctl.cpuset(jid, cpus)\n\nRestricts the running jail jid to the CPUs of the cpuset(1) list cpus\n(\"1\", \"0-3\", \"1,3\"): `cpuset -l CPUS -j JID`, after reading the jail's\ncurrent set (`cpuset -g -j JID`), which is put back when the run fails.",
 	"rctl.cpus":   "rctl.cpus(jid) -> str\n\nThe CPU list of the running jail jid (`cpuset -g -j JID`), as \"0,1\".",
 }
@@ -171,10 +171,11 @@ func checkRule(rule string, full bool) error {
 
 func (m *module) list(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var filter string
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "filter?", &filter); err != nil {
+	var human bool
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "filter?", &filter, "human?", &human); err != nil {
 		return nil, err
 	}
-	rs, err := List(thread.Context(t), m.host(t), filter)
+	rs, err := list(thread.Context(t), m.host(t), filter, human)
 	if err != nil {
 		return fail(b, err)
 	}
@@ -183,7 +184,14 @@ func (m *module) list(t *starlark.Thread, b *starlark.Builtin, args starlark.Tup
 
 // List returns the rules matching filter (all when empty).
 func List(ctx context.Context, h *runtime.Host, filter string) ([]string, error) {
+	return list(ctx, h, filter, false)
+}
+
+func list(ctx context.Context, h *runtime.Host, filter string, human bool) ([]string, error) {
 	var args []string
+	if human {
+		args = append(args, "-h")
+	}
 	if filter != "" {
 		if err := checkRule(filter, false); err != nil {
 			return nil, err
@@ -239,29 +247,58 @@ func (m *module) remove(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 
 func (m *module) usage(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var filter string
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "filter", &filter); err != nil {
+	var human bool
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "filter", &filter, "human?", &human); err != nil {
 		return nil, err
 	}
-	if err := checkRule(filter, false); err != nil {
-		return fail(b, err)
-	}
-	out, err := m.host(t).Output(thread.Context(t), runtime.Rctl, "-u", filter)
+	use, err := Usage(thread.Context(t), m.host(t), filter, human)
 	if err != nil {
 		return fail(b, err)
 	}
-	d := starlark.NewDict(24)
-	for _, l := range lines(out) {
-		k, v, ok := strings.Cut(l, "=")
-		if !ok {
-			return fail(b, fmt.Errorf("rctl -u %s: line %q is not RESOURCE=AMOUNT", filter, l))
+	d := starlark.NewDict(len(use))
+	for _, u := range use {
+		var v starlark.Value = starlark.String(u.Amount)
+		if !human {
+			n, err := strconv.ParseInt(u.Amount, 10, 64)
+			if err != nil {
+				return fail(b, fmt.Errorf("rctl -u %s: %s: amount %q is not a number", filter, u.Resource, u.Amount))
+			}
+			v = starlark.MakeInt64(n)
 		}
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil {
-			return fail(b, fmt.Errorf("rctl -u %s: %s: amount %q is not a number", filter, k, v))
-		}
-		_ = d.SetKey(starlark.String(k), starlark.MakeInt64(n))
+		_ = d.SetKey(starlark.String(u.Resource), v)
 	}
 	return d, nil
+}
+
+// Use is one line of `rctl -u`: a resource and the amount consumed, as
+// rctl printed it.
+type Use struct {
+	Resource, Amount string
+}
+
+// Usage reads what the subject of filter consumes (`rctl [-h]u FILTER`),
+// in rctl's order; human asks for unit suffixes.
+func Usage(ctx context.Context, h *runtime.Host, filter string, human bool) ([]Use, error) {
+	if err := checkRule(filter, false); err != nil {
+		return nil, err
+	}
+	flag := "-u"
+	if human {
+		flag = "-hu"
+	}
+	out, err := h.Output(ctx, runtime.Rctl, flag, filter)
+	if err != nil {
+		return nil, err
+	}
+	var use []Use
+	for _, l := range lines(out) {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("rctl %s %s: line %q is not RESOURCE=AMOUNT", flag, filter, l)
+		}
+		use = append(use, Use{k, v})
+	}
+	return use, nil
 }
 
 // CPUs reads the CPU list of jail jid, as "0,1".

@@ -146,3 +146,37 @@ func TestListOnAKernelWithoutRctlIsEmpty(t *testing.T) {
 		t.Errorf("other rctl errors must surface: %v", err)
 	}
 }
+
+func TestHumanListAndUsageKeepRctlsOrder(t *testing.T) {
+	s, _, g, err := run(t, map[string]runtime.Reply{
+		"/usr/bin/rctl -h jail:":           {Stdout: "jail:ioc-x:memoryuse:log=8G\n"},
+		"/usr/bin/rctl -hu jail:ioc-x":     {Stdout: "wallclock=279\nmemoryuse=4040K\nreadbps=0\n"},
+		"/usr/bin/rctl -u jail:ioc-x":      {Stdout: "wallclock=279\nmemoryuse=4136960\n"},
+		"/usr/bin/rctl -u jail:ioc-broken": {Stdout: "wallclock=279\nnonsense\n"},
+	}, nil, `
+rules = rctl.list("jail:", human = True)
+use = rctl.usage("jail:ioc-x", human = True)
+raw = rctl.usage("jail:ioc-x")
+`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"rules": `["jail:ioc-x:memoryuse:log=8G"]`,
+		// The kernel's order, not sorted: inuse derives its columns from it.
+		"use": `{"wallclock": "279", "memoryuse": "4040K", "readbps": "0"}`,
+		"raw": `{"wallclock": 279, "memoryuse": 4136960}`,
+	} {
+		if got := g[name].String(); got != want {
+			t.Errorf("%s = %s, want %s", name, got, want)
+		}
+	}
+	if d := cmp.Diff([]string{"/usr/bin/rctl -h jail:", "/usr/bin/rctl -hu jail:ioc-x", "/usr/bin/rctl -u jail:ioc-x"}, s.Calls()); d != "" {
+		t.Errorf("argv (-want +got):\n%s", d)
+	}
+	_, _, _, err = run(t, map[string]runtime.Reply{"/usr/bin/rctl -u jail:ioc-broken": {Stdout: "wallclock=279\nnonsense\n"}}, nil,
+		`rctl.usage("jail:ioc-broken")`)
+	if err == nil || !strings.Contains(err.Error(), `line "nonsense" is not RESOURCE=AMOUNT`) {
+		t.Errorf("a malformed usage line: %v", err)
+	}
+}
