@@ -109,6 +109,19 @@ func init() {
 		"Undone with the old contents.", rewriteUUIDs)
 }
 
+// specOnly unpacks the single spec argument most create steps take.
+func specOnly(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (*Spec, error) {
+	var sv starlark.Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "spec", &sv); err != nil {
+		return nil, err
+	}
+	s, err := specArg(sv)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", b.Name(), err)
+	}
+	return s, nil
+}
+
 func specArg(v starlark.Value) (*Spec, error) {
 	s, ok := v.(*SpecValue)
 	if !ok {
@@ -296,13 +309,9 @@ func DropSnapshots(ctx context.Context, h *runtime.Host, name string) error {
 }
 
 func setProperties(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var sv starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "spec", &sv); err != nil {
-		return nil, err
-	}
-	s, err := specArg(sv)
+	s, err := specOnly(b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	if err := zfs.Set(ctxOf(t), h, s.Dataset, s.ZFSProps()); err != nil {
 		return fail(b, err)
@@ -424,13 +433,9 @@ func CloneTree(ctx context.Context, h *runtime.Host, source, snap, target string
 }
 
 func cloneBase(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var sv starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "spec", &sv); err != nil {
-		return nil, err
-	}
-	s, err := specArg(sv)
+	s, err := specOnly(b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	base := BaseDS(s.Pool, s.Release)
 	for _, fs := range BaseFilesystems {
@@ -445,13 +450,9 @@ func cloneBase(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 }
 
 func copyBaseFiles(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var sv starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "spec", &sv); err != nil {
-		return nil, err
-	}
-	s, err := specArg(sv)
+	s, err := specOnly(b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	src := Root + "/base/" + s.Release + "/root"
 	cloned := map[string]bool{"usr": true}
@@ -484,13 +485,9 @@ func copyBaseFiles(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 }
 
 func createData(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var sv starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "spec", &sv); err != nil {
-		return nil, err
-	}
-	s, err := specArg(sv)
+	s, err := specOnly(b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	ctx := ctxOf(t)
 	name := DataDataset(s.Props["jail_zfs_dataset"], s.Pool)
@@ -509,13 +506,9 @@ func createData(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args s
 }
 
 func linkTag(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var sv starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "spec", &sv); err != nil {
-		return nil, err
-	}
-	s, err := specArg(sv)
+	s, err := specOnly(b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	dir := Root + "/tags"
 	link := dir + "/" + s.Tag
@@ -625,13 +618,9 @@ ipv6_activate_all_interfaces="YES"
 }
 
 func writeRcConf(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var sv starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "spec", &sv); err != nil {
-		return nil, err
-	}
-	s, err := specArg(sv)
+	s, err := specOnly(b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	p := s.Root() + "/etc/rc.conf"
 	if err := createRefuseSymlink(h, s.Root()+"/etc"); err != nil {
@@ -666,13 +655,9 @@ func RewriteUUIDs(text, uuid string) (string, int) {
 }
 
 func rewriteUUIDs(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var sv starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "spec", &sv); err != nil {
-		return nil, err
-	}
-	s, err := specArg(sv)
+	s, err := specOnly(b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	p := s.Root() + "/etc/rc.conf"
 	if err := createRefuseSymlink(h, p); err != nil {

@@ -625,13 +625,9 @@ func MountTree(ctx context.Context, h *runtime.Host, top string) ([]string, erro
 }
 
 func stMountTree(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var sv starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "spec", &sv); err != nil {
-		return nil, err
-	}
-	s, err := specArg(sv)
+	s, err := specOnly(b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	ctx := thread.Context(t)
 	d, err := zfs.Get(ctx, h, s.Dataset)
