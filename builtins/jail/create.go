@@ -206,7 +206,7 @@ func newSpec(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args star
 		o.Defaults = defaults.j
 		o.Pool = strings.TrimSuffix(defaults.j.Dataset, "/iocage/.defaults")
 	} else {
-		if o.Pool, err = ActivePool(ctx, h); err != nil {
+		if o.Pool, err = activePoolOf(t, h); err != nil {
 			return fail(b, err)
 		}
 		if o.Defaults, err = Defaults(ctx, h, o.Pool); err != nil {

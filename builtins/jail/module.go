@@ -106,18 +106,49 @@ func fail(b *starlark.Builtin, err error) (starlark.Value, error) {
 	return nil, fmt.Errorf("%s: %w", b.Name(), err)
 }
 
+// poolArg unpacks the optional pool argument of builtins that take only
+// that, defaulting to the active pool.
+func (m *module) poolArg(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (string, error) {
+	var pool string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pool?", &pool); err != nil {
+		return "", err
+	}
+	pool, err := m.poolOf(t, pool)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", b.Name(), err)
+	}
+	return pool, nil
+}
+
 func (m *module) poolOf(t *starlark.Thread, pool string) (string, error) {
 	if pool != "" {
 		return pool, nil
 	}
-	return ActivePool(ctxOf(t), m.host(t))
+	return activePoolOf(t, m.host(t))
+}
+
+// poolKey keeps a run's active pool on its thread: a verb asks for it in
+// several builtins (prepare, list, find ...) and it costs two processes.
+// activate and deactivate forget it.
+const poolKey = "iocage.jail.pool"
+
+// activePoolOf is ActivePool, read once per run.
+func activePoolOf(t *starlark.Thread, h *runtime.Host) (string, error) {
+	if p, ok := t.Local(poolKey).(string); ok && p != "" {
+		return p, nil
+	}
+	p, err := ActivePool(ctxOf(t), h)
+	if err == nil {
+		t.SetLocal(poolKey, p)
+	}
+	return p, err
 }
 
 func (m *module) pool(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs); err != nil {
 		return nil, err
 	}
-	p, err := ActivePool(ctxOf(t), m.host(t))
+	p, err := activePoolOf(t, m.host(t))
 	if err != nil {
 		return fail(b, err)
 	}
@@ -145,6 +176,7 @@ func (m *module) activate(t *starlark.Thread, b *starlark.Builtin, args starlark
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pool", &pool); err != nil {
 		return nil, err
 	}
+	t.SetLocal(poolKey, "")
 	if err := Activate(ctxOf(t), m.host(t), pool); err != nil {
 		return fail(b, err)
 	}
@@ -156,6 +188,7 @@ func (m *module) deactivate(t *starlark.Thread, b *starlark.Builtin, args starla
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pool", &pool); err != nil {
 		return nil, err
 	}
+	t.SetLocal(poolKey, "")
 	if err := Deactivate(ctxOf(t), m.host(t), pool); err != nil {
 		return fail(b, err)
 	}
@@ -163,13 +196,9 @@ func (m *module) deactivate(t *starlark.Thread, b *starlark.Builtin, args starla
 }
 
 func (m *module) prepare(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var pool string
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pool?", &pool); err != nil {
-		return nil, err
-	}
-	pool, err := m.poolOf(t, pool)
+	pool, err := m.poolArg(t, b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	did, err := Prepare(ctxOf(t), m.host(t), pool)
 	if err != nil {
@@ -179,13 +208,9 @@ func (m *module) prepare(t *starlark.Thread, b *starlark.Builtin, args starlark.
 }
 
 func (m *module) list(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var pool string
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pool?", &pool); err != nil {
-		return nil, err
-	}
-	pool, err := m.poolOf(t, pool)
+	pool, err := m.poolArg(t, b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	js, err := List(ctxOf(t), m.host(t), pool)
 	if err != nil {
@@ -282,13 +307,9 @@ func (m *module) findSnapshot(t *starlark.Thread, b *starlark.Builtin, args star
 }
 
 func (m *module) defaults(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var pool string
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pool?", &pool); err != nil {
-		return nil, err
-	}
-	pool, err := m.poolOf(t, pool)
+	pool, err := m.poolArg(t, b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	d, err := Defaults(ctxOf(t), m.host(t), pool)
 	if err != nil {

@@ -66,6 +66,19 @@ func stProp(j *Jail, name string) string {
 func stRoot(j *Jail) string { return j.Mountpoint + "/root" }
 
 // checkJail refuses a value that is not a jail of the pool.
+// stJailOnly unpacks the single jail argument most lifecycle steps take
+// and checks it is a jail with a mountpoint.
+func stJailOnly(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (*Jail, error) {
+	var v *Value
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
+		return nil, err
+	}
+	if err := stCheckJail(b, v.j); err != nil {
+		return nil, err
+	}
+	return v.j, nil
+}
+
 func stCheckJail(b *starlark.Builtin, j *Jail) error {
 	if j.Default {
 		return fmt.Errorf("%s: the defaults are not a jail", b.Name())
@@ -443,14 +456,11 @@ func UnmountJail(ctx context.Context, h *runtime.Host, j *Jail) ([]string, error
 }
 
 func stMounts(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var v *Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
+	j, err := stJailOnly(b, args, kwargs)
+	if err != nil {
 		return nil, err
 	}
-	if err := stCheckJail(b, v.j); err != nil {
-		return nil, err
-	}
-	pts, err := JailMounts(thread.Context(t), h, v.j)
+	pts, err := JailMounts(thread.Context(t), h, j)
 	if err != nil {
 		return fail(b, err)
 	}
@@ -458,14 +468,11 @@ func stMounts(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args sta
 }
 
 func stUnmount(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var v *Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
+	j, err := stJailOnly(b, args, kwargs)
+	if err != nil {
 		return nil, err
 	}
-	if err := stCheckJail(b, v.j); err != nil {
-		return nil, err
-	}
-	done, err := UnmountJail(thread.Context(t), h, v.j)
+	done, err := UnmountJail(thread.Context(t), h, j)
 	if err != nil {
 		return fail(b, err)
 	}
@@ -473,14 +480,11 @@ func stUnmount(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 }
 
 func stMountProcfs(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var v *Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
+	j, err := stJailOnly(b, args, kwargs)
+	if err != nil {
 		return nil, err
 	}
-	if err := stCheckJail(b, v.j); err != nil {
-		return nil, err
-	}
-	p := stRoot(v.j) + "/proc"
+	p := stRoot(j) + "/proc"
 	if err := h.Change(thread.Context(t), runtime.Mount, "-t", "procfs", "proc", p); err != nil {
 		return fail(b, err)
 	}
@@ -596,18 +600,15 @@ func stContains(ss []string, s string) bool {
 }
 
 func stDevlog(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var v *Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
+	j, err := stJailOnly(b, args, kwargs)
+	if err != nil {
 		return nil, err
 	}
-	if err := stCheckJail(b, v.j); err != nil {
-		return nil, err
-	}
-	p := stRoot(v.j) + "/dev/log"
+	p := stRoot(j) + "/dev/log"
 	if _, err := h.Lstat(p); err == nil {
 		return starlark.None, nil
 	}
-	if _, err := h.Stat(stRoot(v.j) + "/dev"); err != nil {
+	if _, err := h.Stat(stRoot(j) + "/dev"); err != nil {
 		return fail(b, fmt.Errorf("the jail has no /dev (mount_devfs=0?): %w", err))
 	}
 	if err := h.Symlink("../var/run/log", p); err != nil {

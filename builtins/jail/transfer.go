@@ -365,7 +365,7 @@ func stReceiveJail(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 	run := thread.Get(t)
 	var err error
 	if pool == "" {
-		if pool, err = ActivePool(run.Ctx, h); err != nil {
+		if pool, err = activePoolOf(t, h); err != nil {
 			return fail(b, err)
 		}
 	}

@@ -292,14 +292,24 @@ func (m *module) selectFiles(t *starlark.Thread, b *starlark.Builtin, args starl
 	return starlark.NewList(out), nil
 }
 
-func (m *module) prepare(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+// poolRelease unpacks the (pool, release) arguments of the release-tree
+// builtins and gets the run's host.
+func (m *module) poolRelease(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (string, string, *runtime.Host, error) {
 	var pool, rel string
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pool", &pool, "release", &rel); err != nil {
-		return nil, err
+		return "", "", nil, err
 	}
 	h, err := m.hostOf(t)
 	if err != nil {
-		return fail(b, err)
+		return "", "", nil, fmt.Errorf("%s: %w", b.Name(), err)
+	}
+	return pool, rel, h, nil
+}
+
+func (m *module) prepare(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	pool, rel, h, err := m.poolRelease(t, b, args, kwargs)
+	if err != nil {
+		return nil, err
 	}
 	d, err := Prepare(ctxOf(t), h, pool, rel, thread.UndoOf(t))
 	if err != nil {
@@ -392,13 +402,9 @@ func (m *module) version(t *starlark.Thread, b *starlark.Builtin, args starlark.
 }
 
 func (m *module) base(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var pool, rel string
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "pool", &pool, "release", &rel); err != nil {
-		return nil, err
-	}
-	h, err := m.hostOf(t)
+	pool, rel, h, err := m.poolRelease(t, b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	made, err := MakeBase(ctxOf(t), h, pool, rel, thread.UndoOf(t))
 	if err != nil {
