@@ -39,6 +39,21 @@ demo: build
 	./$(BIN) exec demo /bin/sh -c "echo hello from \$$(hostname); cat /etc/motd; ls /"
 	./$(BIN) list -l
 
+# Each Go fuzz target of the packages that parse text others control, in
+# turn, for FUZZTIME (go test takes one -fuzz target per run). Their seed
+# corpora (testdata/fuzz) replay with the ordinary tests; a crasher found
+# here is written there too.
+FUZZTIME ?= 30s
+FUZZPKGS  = ./jailprops ./builtins/net ./builtins/jail ./builtins/release ./builtins/zfs
+
+fuzz:
+	@for pkg in $(FUZZPKGS); do \
+		for f in `$(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'`; do \
+			echo "fuzz $$pkg $$f ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$f\$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+		done; \
+	done
+
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)
 
@@ -59,4 +74,4 @@ install: build
 clean:
 	rm -rf bin
 
-.PHONY: all build deps test demo bench lint install clean
+.PHONY: all build deps test demo fuzz bench lint install clean

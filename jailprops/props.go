@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Prefix is the ZFS user property namespace of every iocage property.
@@ -44,6 +45,11 @@ type Property struct {
 	// PerJail properties are unique to each jail (identity, generated MACs,
 	// bookkeeping): new jails never take them from the defaults dataset.
 	PerJail bool
+	// HostFacing properties act on the host or widen what the jail may
+	// do to it (hooks run on the host, the delegated dataset, jail(8)
+	// privileges): a value that came from elsewhere (an import stream) is
+	// not taken without the administrator saying so.
+	HostFacing bool
 	// JailParam is the jail(8) parameter the property becomes, if any.
 	JailParam string
 	// Rctl is the rctl(8) resource the property limits, if any.
@@ -81,13 +87,32 @@ func checkCommon(p *Property, v string) error {
 	case v == "-":
 		// zfs prints an unset user property as "-", so it cannot be stored.
 		return fmt.Errorf("property %s: %q is not a value (accepted: %s)", p.Name, v, p.Values)
-	case strings.ContainsAny(v, "\t\n\r\x00"):
-		// Tabs and newlines would break the tab-separated `zfs list -H` rows.
-		return fmt.Errorf("property %s: value %q contains a tab or newline", p.Name, v)
 	case len(v) > 8000:
 		return fmt.Errorf("property %s: value is %d bytes long, ZFS keeps at most 8000", p.Name, len(v))
 	}
+	if why := unprintable(v); why != "" {
+		return fmt.Errorf("property %s: invalid value %q: %s (accepted: %s)", p.Name, v, why, p.Values)
+	}
 	return nil
+}
+
+// unprintable says where v holds a byte or character no property takes,
+// or is "" when it holds none: invalid UTF-8, and the C0 controls, DEL and
+// the C1 controls. Tabs and newlines would break the tab-separated
+// `zfs list -H` rows; the others would reach terminals, logs and jail(8)
+// as escape sequences.
+func unprintable(v string) string {
+	for i := 0; i < len(v); {
+		r, size := utf8.DecodeRuneInString(v[i:])
+		switch {
+		case r == utf8.RuneError && size <= 1:
+			return fmt.Sprintf("byte 0x%02x at offset %d is not valid UTF-8", v[i], i)
+		case r < 0x20 || r >= 0x7f && r <= 0x9f:
+			return fmt.Sprintf("control character %U at offset %d", r, i)
+		}
+		i += size
+	}
+	return ""
 }
 
 // FormatVersion is the format of jail datasets this program writes. It is

@@ -20,7 +20,7 @@ func b01(name, def, param, doc string) *Property {
 }
 
 func rctl(name, def, doc string) *Property {
-	return &Property{Name: name, Type: "rctl", Default: def, Values: "off or LIMIT:ACTION", Rctl: name, Doc: doc, check: checkRctl}
+	return &Property{Name: name, Type: "rctl", Default: def, Values: rctlValues(name), Rctl: name, Doc: doc, check: checkRctl}
 }
 
 func str(name, def, values, param, doc string) *Property {
@@ -33,7 +33,7 @@ func count(name, def, param, doc string) *Property {
 
 func init() {
 	add(GroupNet,
-		&Property{Name: "interfaces", Type: "list", Default: "vnet0:bridge0,vnet1:bridge1", Values: "comma list of up to 4 vnetN:BRIDGE", Doc: "VNET interfaces: one epair per entry, jail side NIC, host side added to BRIDGE", check: checkInterfaces},
+		&Property{Name: "interfaces", Type: "list", Default: "vnet0:bridge0,vnet1:bridge1", Values: "comma list of up to 4 vnetN:BRIDGE, each vnetN once, BRIDGE an interface name of at most 15 letters, digits, _ . : -", Doc: "VNET interfaces: one epair per entry, jail side NIC, host side added to BRIDGE", check: checkInterfaces},
 		&Property{Name: "vnet", Type: "on/off", Default: PhVNET, Values: "on or off", JailParam: "vnet", Doc: "VNET (own network stack) instead of shared IP addresses", check: checkEnum("on", "off")},
 		&Property{Name: "host_hostname", Type: "hostname", Default: PhUUID, Values: "a host name", JailParam: "host.hostname", Doc: "the jail's host name", check: checkHostname},
 		&Property{Name: "ip4_addr", Type: "ip list", Default: "none", Values: "none or comma list of [IFACE|]ADDR[/MASK]", JailParam: "ip4.addr", Doc: "IPv4 addresses", check: checkIP4List},
@@ -45,8 +45,8 @@ func init() {
 		&Property{Name: "ip6_addr", Type: "ip list", Default: "none", Values: "none or comma list of [IFACE|]ADDR[/PREFIX]", JailParam: "ip6.addr", Doc: "IPv6 addresses", check: checkIP6List},
 		b01("ip6_saddrsel", "1", "ip6.saddrsel", "source address selection (shared IP)"),
 		&Property{Name: "ip6", Type: "enum", Default: "new", Values: "new, disable or inherit", JailParam: "ip6", Doc: "IPv6 visibility (shared IP)", check: checkEnum("new", "disable", "inherit")},
-		&Property{Name: "defaultrouter", Type: "ipv4", Default: "none", Values: "none or an IPv4 address", Doc: "VNET default route", check: checkNoneOr(checkIP(4))},
-		&Property{Name: "defaultrouter6", Type: "ipv6", Default: "none", Values: "none or an IPv6 address", Doc: "VNET IPv6 default route", check: checkNoneOr(checkIP(6))},
+		&Property{Name: "defaultrouter", Type: "ipv4", Default: "none", Values: "none or a unicast IPv4 address, not loopback", Doc: "VNET default route", check: checkRouter4},
+		&Property{Name: "defaultrouter6", Type: "ipv6", Default: "none", Values: "none or a unicast IPv6 address, not loopback (link-local with %interface, e.g. fe80::1%vnet0)", Doc: "VNET IPv6 default route", check: checkRouter6},
 		&Property{Name: "resolver", Type: "string", Default: "none", Values: "none, copy, or resolv.conf lines separated by ;", Doc: "what to write to the jail's /etc/resolv.conf"},
 		&Property{Name: "exec_fib", Type: "integer", Default: "0", Values: "a FIB number 0-65535", JailParam: "exec.fib", Doc: "routing table of the jail's processes", check: checkRange(0, 65535)},
 		&Property{Name: "vnet0_mac", Type: "macs", Default: "none", Values: "none or HOSTMAC,JAILMAC (12 hex digits each)", Doc: "MACs of vnet0's epair", check: checkMACPair},
@@ -55,7 +55,7 @@ func init() {
 		&Property{Name: "vnet3_mac", Type: "macs", Default: "none", Values: "none or HOSTMAC,JAILMAC (12 hex digits each)", Doc: "MACs of vnet3's epair", check: checkMACPair},
 	)
 	add(GroupJail,
-		count("devfs_ruleset", "4", "devfs_ruleset", "devfs ruleset of the jail's /dev"),
+		&Property{Name: "devfs_ruleset", Type: "integer", Default: "4", Values: "a devfs ruleset number 0-65535", JailParam: "devfs_ruleset", Doc: "devfs ruleset of the jail's /dev", check: checkRange(0, 65535)},
 		b01("mount_devfs", "1", "mount.devfs", "mount devfs on the jail's /dev"),
 		str("exec_start", "/bin/sh /etc/rc", "a command", "", "run in the jail after creation (jexec, no shell)"),
 		str("exec_stop", "/bin/sh /etc/rc.shutdown", "a command", "exec.stop", "run in the jail before removal"),
@@ -72,7 +72,7 @@ func init() {
 		b01("mount_fdescfs", "1", "mount.fdescfs", "mount fdescfs on the jail's /dev/fd"),
 		&Property{Name: "mount_procfs", Type: "0/1", Default: "0", Values: "0 or 1", Doc: "mount procfs on the jail's /proc before start", check: checkEnum("0", "1")},
 		&Property{Name: "enforce_statfs", Type: "integer", Default: "2", Values: "0, 1 or 2", JailParam: "enforce_statfs", Doc: "which mount points the jail sees", check: checkRange(0, 2)},
-		count("children_max", "0", "children.max", "number of child jails allowed"),
+		&Property{Name: "children_max", Type: "integer", Default: "0", Values: "0-999998 (below the host's limit of 999999)", JailParam: "children.max", Doc: "number of child jails allowed", check: checkRange(0, 999998)},
 		str("login_flags", "-f root", "arguments to login(1)", "", "arguments of login for `console`"),
 		&Property{Name: "securelevel", Type: "integer", Default: "2", Values: "-1 to 3", JailParam: "securelevel", Doc: "the jail's kern.securelevel", check: checkRange(-1, 3)},
 		b01("allow_set_hostname", "0", "allow.set_hostname", "the jail may change its host name"),
@@ -122,9 +122,9 @@ func init() {
 		&Property{Name: "last_started", Type: "time", Default: "none", Values: "set by start", ReadOnly: true, Kept: true, Doc: "when the jail was last started"},
 		&Property{Name: "type", Type: "enum", Default: "jail", Values: "jail or basejail", ReadOnly: true, Kept: true, Doc: "how the jail's root is made (set at creation)", check: checkEnum("jail", "basejail")},
 		str("hostid", PhHostID, "a host id", "", "host id the jail belongs to"),
-		&Property{Name: "cpuset", Type: "cpu list", Default: "off", Values: "off or a cpuset -l list such as 1 or 0-3 or 1,3", Doc: "CPUs the jail may use", check: checkCpuset},
+		&Property{Name: "cpuset", Type: "cpu list", Default: "off", Values: "off, all, or a cpuset -l list of CPU numbers 0-1023 and ranges such as 1 or 0-3 or 1,3", Doc: "CPUs the jail may use", check: checkCpuset},
 		&Property{Name: "jail_zfs", Type: "on/off", Default: "off", Values: "on or off", Doc: "delegate jail_zfs_dataset to the jail", check: checkEnum("on", "off")},
-		&Property{Name: "jail_zfs_dataset", Type: "dataset", Default: "DEFAULT/iocage/jails/" + PhUUID + "/data", Values: "a dataset name; DEFAULT/ stands for the active pool", Kept: true, Doc: "dataset delegated with jail_zfs", check: checkDataset},
+		&Property{Name: "jail_zfs_dataset", Type: "dataset", Default: "DEFAULT/iocage/jails/" + PhUUID + "/data", Values: "a ZFS dataset POOL/NAME[/NAME...] with components of letters, digits, _ - . : (not . or ..); DEFAULT/ stands for the active pool", Kept: true, Doc: "dataset delegated with jail_zfs", check: checkDataset},
 		&Property{Name: "release", Type: "release", Default: PhRelease, Values: "a release such as 14.3-RELEASE", Kept: true, Doc: "release the jail was built from", check: checkRelease},
 		&Property{Name: "hack88", Type: "0/1", Default: "0", Values: "0 or 1", Kept: true, Doc: "short mountpoint /iocage/jails/<UUID8>", check: checkEnum("0", "1")},
 		&Property{Name: "iocage_version", Type: "string", Default: PhVersion, Values: "set by iocage", ReadOnly: true, Doc: "version stamp for the shell iocage"},

@@ -476,6 +476,14 @@ func copyBaseFiles(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 		if len(cpArgs) == 0 {
 			continue
 		}
+		// cp(1) follows a destination that is a symlink; the root is
+		// fresh here, but were usr/ a link the copy would land on the host.
+		if fi, err := h.InRoot(s.Root()).Lstat(dir); err != nil || !fi.IsDir() {
+			if err == nil {
+				err = fmt.Errorf("%s is not a directory (a symlink is refused)", to)
+			}
+			return fail(b, err)
+		}
 		cpArgs = append(append([]string{"-a"}, cpArgs...), to+"/")
 		if err := h.Change(ctxOf(t), runtime.Cp, cpArgs...); err != nil {
 			return fail(b, err)
@@ -510,9 +518,8 @@ func linkTag(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args star
 	if err != nil {
 		return nil, err
 	}
-	dir := Root + "/tags"
-	link := dir + "/" + s.Tag
-	if err := h.MkdirAll(dir, 0o755); err != nil {
+	link, err := TagLink(h, s.Tag)
+	if err != nil {
 		return fail(b, err)
 	}
 	if old, err := h.Readlink(link); err == nil {
@@ -622,14 +629,14 @@ func writeRcConf(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args 
 	if err != nil {
 		return nil, err
 	}
-	p := s.Root() + "/etc/rc.conf"
-	if err := createRefuseSymlink(h, s.Root()+"/etc"); err != nil {
+	r := h.InRoot(s.Root())
+	if err := createRefuseSymlink(r, "etc"); err != nil {
 		return fail(b, err)
 	}
-	if err := createRefuseSymlink(h, p); err != nil {
+	if err := createRefuseSymlink(r, "etc/rc.conf"); err != nil {
 		return fail(b, err)
 	}
-	if err := createWriteUndoable(t, h, p, []byte(RcConf(s.Props["host_hostname"])), 0o644); err != nil {
+	if err := rootWriteUndoable(t, r, "etc/rc.conf", []byte(RcConf(s.Props["host_hostname"])), 0o644); err != nil {
 		return fail(b, err)
 	}
 	return starlark.None, nil
@@ -637,10 +644,37 @@ func writeRcConf(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args 
 
 // createRefuseSymlink refuses to write through a link inside a jail's root: the
 // link is the jail's to set and could point anywhere on the host.
-func createRefuseSymlink(h *runtime.Host, p string) error {
-	fi, err := h.Lstat(p)
+func createRefuseSymlink(r *runtime.RootDir, rel string) error {
+	fi, err := r.Lstat(rel)
 	if err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		return fmt.Errorf("%s is a symbolic link; refusing to write through it", p)
+		return fmt.Errorf("%s is a symbolic link; refusing to write through it", r.Path(rel))
+	}
+	if err != nil && !errors.Is(err, runtime.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// rootWriteUndoable is createWriteUndoable inside a jail's root: every
+// read and write resolves rel without leaving it.
+func rootWriteUndoable(t *starlark.Thread, r *runtime.RootDir, rel string, data []byte, perm fs.FileMode) error {
+	old, rerr := r.ReadFile(rel)
+	if rerr != nil && !errors.Is(rerr, runtime.ErrNotExist) {
+		return rerr
+	}
+	if err := r.WriteFile(rel, data, perm); err != nil {
+		return err
+	}
+	p := r.Path(rel)
+	if rerr != nil {
+		createUndo(t, "rm "+p, func(context.Context) error {
+			if err := r.Remove(rel); err != nil && !errors.Is(err, runtime.ErrNotExist) {
+				return err
+			}
+			return nil
+		})
+	} else {
+		createUndo(t, "restore "+p, func(context.Context) error { return r.WriteFile(rel, old, perm) })
 	}
 	return nil
 }
@@ -659,11 +693,14 @@ func rewriteUUIDs(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args
 	if err != nil {
 		return nil, err
 	}
-	p := s.Root() + "/etc/rc.conf"
-	if err := createRefuseSymlink(h, p); err != nil {
+	// A clone's or an import's rc.conf is the jail's: read and rewritten
+	// inside its root only.
+	r := h.InRoot(s.Root())
+	const rel = "etc/rc.conf"
+	if err := createRefuseSymlink(r, rel); err != nil {
 		return fail(b, err)
 	}
-	old, err := h.ReadFile(p)
+	old, err := r.ReadFile(rel)
 	if errors.Is(err, runtime.ErrNotExist) {
 		return starlark.MakeInt(0), nil
 	}
@@ -674,7 +711,7 @@ func rewriteUUIDs(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args
 	if n == 0 || text == string(old) {
 		return starlark.MakeInt(n), nil
 	}
-	if err := createWriteUndoable(t, h, p, []byte(text), 0o644); err != nil {
+	if err := rootWriteUndoable(t, r, rel, []byte(text), 0o644); err != nil {
 		return fail(b, err)
 	}
 	return starlark.MakeInt(n), nil

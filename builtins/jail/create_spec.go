@@ -26,6 +26,9 @@ type Spec struct {
 	// Props holds every user property by bare name and the settable
 	// native ones (compression, quota, dedup, reservation, copies).
 	Props map[string]string
+	// Dropped are the values an import did not take from the stream
+	// (host-facing ones), by property name; nil for a create.
+	Dropped map[string]string
 }
 
 // Root is the jail's root directory on the host.
@@ -101,6 +104,11 @@ func NewSpec(cli map[string]string, o NewOptions) (*Spec, error) {
 	} else if !jailprops.IsUUID(uuid) {
 		return nil, fmt.Errorf("uuid %q is not a UUID", uuid)
 	}
+	for _, j := range o.Jails {
+		if j.UUID == uuid {
+			return nil, fmt.Errorf("uuid %s is already the jail %s's", uuid, j.Tag)
+		}
+	}
 	now := o.Now
 	if now.IsZero() {
 		now = time.Now()
@@ -174,6 +182,9 @@ func NewSpec(cli map[string]string, o NewOptions) (*Spec, error) {
 	if err := checkResolved(vals); err != nil {
 		return nil, err
 	}
+	if err := CheckUnique(uuid, map[string]string{"ip4_addr": vals["ip4_addr"], "ip6_addr": vals["ip6_addr"]}, o.Jails); err != nil {
+		return nil, err
+	}
 	s := &Spec{UUID: uuid, Tag: vals["tag"], Pool: o.Pool, Dataset: JailsDS(o.Pool) + "/" + uuid,
 		Release: vals["release"], Type: typ, Props: vals}
 	s.Mountpoint = Root + "/jails/" + uuid
@@ -191,8 +202,21 @@ func NewSpec(cli map[string]string, o NewOptions) (*Spec, error) {
 // checkResolved refuses a resolved set with an empty or invalid value (a
 // corrupt defaults dataset), naming every property at fault.
 func checkResolved(vals map[string]string) error {
+	if errs := invalidValues(vals, nil); len(errs) > 0 {
+		return fmt.Errorf("resolved properties are invalid (check the defaults with `iocage get all default`): %s", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// invalidValues checks each value of vals that skip does not name against
+// its property, and returns the errors sorted; unknown names are passed
+// over.
+func invalidValues(vals, skip map[string]string) []string {
 	var errs []string
 	for k, v := range vals {
+		if _, skipped := skip[k]; skipped {
+			continue
+		}
 		p, err := jailprops.Lookup(k)
 		if err != nil {
 			continue
@@ -201,11 +225,8 @@ func checkResolved(vals map[string]string) error {
 			errs = append(errs, err.Error())
 		}
 	}
-	if len(errs) == 0 {
-		return nil
-	}
 	sort.Strings(errs)
-	return fmt.Errorf("resolved properties are invalid (check the defaults with `iocage get all default`): %s", strings.Join(errs, "; "))
+	return errs
 }
 
 // nativeValue is base's exact value of a settable native property, in the
@@ -247,7 +268,7 @@ func (v *SpecValue) Freeze()               {}
 func (v *SpecValue) Truth() starlark.Bool  { return true }
 func (v *SpecValue) Hash() (uint32, error) { return starlark.String(v.s.Dataset).Hash() }
 
-var specAttrs = []string{"uuid", "tag", "pool", "dataset", "mountpoint", "path", "release", "type", "data_dataset", "properties", "zfs_properties"}
+var specAttrs = []string{"uuid", "tag", "pool", "dataset", "mountpoint", "path", "release", "type", "data_dataset", "properties", "zfs_properties", "dropped"}
 
 // AttrNames implements starlark.HasAttrs.
 func (v *SpecValue) AttrNames() []string {
@@ -282,6 +303,8 @@ func (v *SpecValue) Attr(name string) (starlark.Value, error) {
 		return frozenDict(s.Props), nil
 	case "zfs_properties":
 		return frozenDict(s.ZFSProps()), nil
+	case "dropped":
+		return frozenDict(s.Dropped), nil
 	}
 	return nil, nil
 }

@@ -173,9 +173,12 @@ func crState(t testing.TB, h *runtime.Host, pool string) string {
 	t.Helper()
 	var b strings.Builder
 	fmt.Fprintln(&b, strings.Join(crDatasets(t, h, pool), "\n"))
-	for _, dir := range []string{"/iocage/tags", "/tmp/iocage", "/iocage/log"} {
+	for _, dir := range []string{"/iocage/tags", jail.FstabDir, "/iocage/log"} {
 		ents, _ := h.ReadDir(dir)
 		for _, e := range ents {
+			if strings.HasSuffix(e.Name(), ".lock") {
+				continue // iocage's locks are made once and kept
+			}
 			fmt.Fprintf(&b, "%s/%s\n", dir, e.Name())
 		}
 	}
@@ -583,7 +586,7 @@ func TestSandboxDestroyRunningJail(t *testing.T) {
 	if out, err := s.Host.Output(context.Background(), runtime.Jls, "-n"); err != nil || out != "" {
 		t.Errorf("jls after destroy -f: %q, %v", out, err)
 	}
-	for _, p := range []string{"/iocage/log/" + uuid + "-console.log", "/tmp/iocage/fstab." + uuid, "/iocage/tags/up"} {
+	for _, p := range []string{"/iocage/log/" + uuid + "-console.log", jail.FstabPath(uuid), "/iocage/tags/up"} {
 		if _, err := s.Host.Lstat(p); err == nil {
 			t.Errorf("%s left after destroy", p)
 		}

@@ -29,8 +29,8 @@ func init() {
 	register("forget", "jail.forget(j) -> list of str\n\n"+
 		"Removes what j leaves on the host outside its datasets: its links in\n"+
 		"/iocage/tags, its console log /iocage/log/UUID-console.log and the\n"+
-		"generated /tmp/iocage/fstab.UUID. Returns the paths removed. Part of\n"+
-		"destroy; not undone.", destroyForget)
+		"generated /var/run/iocage/fstab.UUID (a symlink is removed, not its\n"+
+		"target). Returns the paths removed. Part of destroy; not undone.", destroyForget)
 	register("confirm", "jail.confirm(question) -> bool\n\n"+
 		"Asks question on standard error and reads one line: True for y or yes.\n"+
 		"Fails when there is no terminal to ask (scripts pass -f instead).", destroyConfirm)
@@ -99,7 +99,7 @@ func Forget(h *runtime.Host, j *Jail) ([]string, error) {
 		}
 	}
 	sort.Strings(paths)
-	for _, p := range []string{Root + "/log/" + j.UUID + "-console.log", "/tmp/iocage/fstab." + j.UUID} {
+	for _, p := range []string{Root + "/log/" + j.UUID + "-console.log", FstabPath(j.UUID)} {
 		if _, err := h.Lstat(p); err == nil {
 			paths = append(paths, p)
 		}

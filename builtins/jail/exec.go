@@ -18,16 +18,18 @@ import (
 // processes (pkill(1) -j): lifecycle.md §6 and §13.
 
 func init() {
-	register("exec", "jail.exec(j, argv, user=\"\", jail_user=\"\", log=False, check=True) -> int\n\n"+
-		"Runs argv in the running jail j: `[setfib FIB] jexec [-u USER|-U USER] ioc-UUID ARGV...`\n"+
+	register("exec", "jail.exec(j, argv, user=\"\", jail_user=\"\", log=False, check=True, clean=False) -> int\n\n"+
+		"Runs argv in the running jail j: `[setfib FIB] jexec [-l] [-u USER|-U USER] ioc-UUID ARGV...`\n"+
 		"(setfib when exec_fib is not 0; user is a host user, jail_user one of the\n"+
-		"jail's; at most one of them). No shell: argv passes as it is. Output goes\n"+
+		"jail's; at most one of them; clean=True adds -l: a clean environment, as\n"+
+		"the exec_clean property asks for exec_start and exec_stop). No shell:\n"+
+		"argv passes as it is. Output goes\n"+
 		"to the run's standard output and error, or with log=True is appended to\n"+
 		"the console log /iocage/log/UUID-console.log; standard input is the run's.\n"+
 		"Returns the exit status; with check=True a non-zero one is an error.", stExec)
 	register("chroot", "jail.chroot(j, argv=[]) -> int\n\nRuns argv on the host chrooted into j's root (`chroot ROOT ARGV...`;\nthe jail need not run; no argv: chroot's default shell), with the run's\nstandard streams. Returns the exit status.", stChroot)
-	register("runtime", "jail.runtime(j) -> list of str\n\nThe live parameters of the running jail j as \"param=value\" strings\n(`jls -n -q -j ioc-UUID`; values holding spaces stay whole). Fails when it\nis not running.", stRuntime)
-	register("jid", "jail.jid(j) -> int or None\n\nThe jid of j read now (`jls -j ioc-UUID jid`), None when it is not\nrunning. A jail value's jid attribute is what was read when it was listed.", stJID)
+	register("runtime", "jail.runtime(j) -> list of str\n\nThe live parameters of the running jail j as \"param=value\" strings\n(`jls --libxo json -n`; a value stays whole whatever it holds). Fails when it\nis not running.", stRuntime)
+	register("jid", "jail.jid(j) -> int or None\n\nThe jid of j read now (`jls --libxo json jid name`), None when it is not\nrunning. A jail value's jid attribute is what was read when it was listed.", stJID)
 	register("kill", "jail.kill(j) -> bool\n\nSends SIGTERM to every process of the running jail j (`pkill -j JID`),\nwithout waiting, as a soft restart does. False when it had none.", stKill)
 }
 
@@ -56,6 +58,13 @@ func checkUser(what, u string) error {
 
 // JexecCmd builds the command that runs argv in the jail.
 func JexecCmd(j *Jail, argv []string, user, jailUser string) (*runtime.Cmd, error) {
+	return JexecCleanCmd(j, argv, user, jailUser, false)
+}
+
+// JexecCleanCmd is JexecCmd, with clean adding jexec's -l: the command
+// gets a clean environment (HOME, SHELL, USER and PATH of the user's
+// login class, TERM kept) as jail(8)'s exec.clean gives its commands.
+func JexecCleanCmd(j *Jail, argv []string, user, jailUser string, clean bool) (*runtime.Cmd, error) {
 	if len(argv) == 0 {
 		return nil, fmt.Errorf("no command to run in jail %s", j.UUID)
 	}
@@ -72,6 +81,9 @@ func JexecCmd(j *Jail, argv []string, user, jailUser string) (*runtime.Cmd, erro
 		return nil, err
 	}
 	var args []string
+	if clean {
+		args = append(args, "-l")
+	}
 	switch {
 	case user != "":
 		args = append(args, "-u", user)
@@ -102,9 +114,9 @@ func stExec(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starl
 	var v *Value
 	var argl *starlark.List
 	var user, jailUser string
-	var log bool
+	var log, clean bool
 	check := true
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v, "argv", &argl, "user?", &user, "jail_user?", &jailUser, "log?", &log, "check?", &check); err != nil {
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v, "argv", &argl, "user?", &user, "jail_user?", &jailUser, "log?", &log, "check?", &check, "clean?", &clean); err != nil {
 		return nil, err
 	}
 	if v.j.Default {
@@ -114,7 +126,7 @@ func stExec(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starl
 	if err != nil {
 		return fail(b, fmt.Errorf("argv: %w", err))
 	}
-	c, err := JexecCmd(v.j, argv, user, jailUser)
+	c, err := JexecCleanCmd(v.j, argv, user, jailUser, clean)
 	if err != nil {
 		return fail(b, err)
 	}
@@ -176,26 +188,26 @@ func stRuntime(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
 		return nil, err
 	}
-	out, err := h.Output(thread.Context(t), runtime.Jls, "-n", "-q", "-j", v.j.Name())
+	out, err := h.Output(thread.Context(t), runtime.Jls, "--libxo", "json", "-n")
 	if err != nil {
-		var ee *runtime.ExitError
-		if errors.As(err, &ee) && strings.Contains(ee.Stderr, "not found") {
-			return fail(b, fmt.Errorf("jail %s (%s) is not running: %w", v.j.UUID, v.j.Tag, runtime.ErrNotExist))
-		}
 		return fail(b, err)
 	}
-	return strings2list(RuntimeParams(out)), nil
+	ps, found, err := RuntimeParams(out, v.j.Name())
+	if err != nil {
+		return fail(b, err)
+	}
+	if !found {
+		return fail(b, fmt.Errorf("jail %s (%s) is not running: %w", v.j.UUID, v.j.Tag, runtime.ErrNotExist))
+	}
+	return strings2list(ps), nil
 }
 
-// RuntimeParams splits `jls -n -q` output into "param=value" strings:
-// words separated by spaces, a double-quoted value (jls -q quotes values
-// with spaces, quotes or nothing) kept whole without its quotes.
-func RuntimeParams(out string) []string {
-	var ps []string
-	for _, line := range strings.Split(out, "\n") {
-		ps = append(ps, splitQuoted(strings.TrimSpace(line))...)
-	}
-	return ps
+// RuntimeParams reads the live parameters of the jail called name from
+// `jls --libxo json -n` output, as "param=value" strings in jls's order
+// (a boolean is "param" or its "no" form, as `jls -n` prints it). found
+// is false when no such jail runs.
+func RuntimeParams(out, name string) (params []string, found bool, err error) {
+	return jlsParams(out, name)
 }
 
 func stJID(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

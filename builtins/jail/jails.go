@@ -197,8 +197,10 @@ type RunningJail struct {
 	IP4      string
 }
 
-// JlsArgs are the arguments of the one jls that reads running jails.
-var JlsArgs = []string{"-q", "jid", "name", "path", "host.hostname", "ip4.addr"}
+// JlsArgs are the arguments of the one jls that reads running jails:
+// libxo JSON, so that a hostname (which the jail sets) is a quoted value
+// and can never add a row or a column.
+var JlsArgs = []string{"--libxo", "json", "jid", "name", "path", "host.hostname", "ip4.addr"}
 
 // Running lists the running jails (one jls process).
 func Running(ctx context.Context, h *runtime.Host) ([]RunningJail, error) {
@@ -206,54 +208,7 @@ func Running(ctx context.Context, h *runtime.Host) ([]RunningJail, error) {
 	if err != nil {
 		return nil, err
 	}
-	var rs []RunningJail
-	for _, line := range strings.Split(out, "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		f := splitQuoted(line)
-		if len(f) < 5 {
-			return nil, fmt.Errorf("jls: line %q has %d fields, want 5", line, len(f))
-		}
-		jid, err := strconv.Atoi(f[0])
-		if err != nil {
-			return nil, fmt.Errorf("jls: jid %q is not a number", f[0])
-		}
-		rs = append(rs, RunningJail{JID: jid, Name: f[1], Path: f[2], Hostname: f[3], IP4: f[4]})
-	}
-	return rs, nil
-}
-
-// splitQuoted splits a jls -q line: space separated values, double quoted
-// when they hold spaces or quotes (with backslash escapes), "" when empty.
-func splitQuoted(line string) []string {
-	var out []string
-	var b strings.Builder
-	inQ, esc, have := false, false, false
-	for _, r := range line {
-		switch {
-		case esc:
-			b.WriteRune(r)
-			esc = false
-		case r == '\\' && inQ:
-			esc = true
-		case r == '"':
-			inQ = !inQ
-			have = true
-		case r == ' ' && !inQ:
-			if have || b.Len() > 0 {
-				out = append(out, b.String())
-			}
-			b.Reset()
-			have = false
-		default:
-			b.WriteRune(r)
-		}
-	}
-	if have || b.Len() > 0 {
-		out = append(out, b.String())
-	}
-	return out
+	return ParseJls(out)
 }
 
 // Find looks name up among jails (see jailprops.Find).
@@ -296,11 +251,15 @@ func Validate(j *Jail, assigns map[string]string, jails []*Jail) error {
 	if err := jailprops.CheckOverrides(assigns); err != nil {
 		return err
 	}
-	if tag, ok := assigns["tag"]; ok && !j.Default {
-		for _, o := range jails {
-			if o.UUID != j.UUID && o.Tag == tag {
-				return fmt.Errorf("tag %q is already used by %s", tag, o.UUID)
+	if !j.Default {
+		claims := map[string]string{}
+		for _, n := range []string{"tag", "ip4_addr", "ip6_addr"} {
+			if v, ok := assigns[n]; ok {
+				claims[n] = v
 			}
+		}
+		if err := CheckUnique(j.UUID, claims, jails); err != nil {
+			return err
 		}
 	}
 	if v, ok := assigns["hack88"]; ok && !j.Default {
@@ -469,16 +428,39 @@ func relinkTag(h *runtime.Host, j *Jail, oldTag string) error {
 			}
 		}
 	}
-	link := Root + "/tags/" + j.Tag
+	link, err := TagLink(h, j.Tag)
+	if err != nil {
+		return err
+	}
 	if _, err := h.Lstat(link); err == nil {
 		if err := h.Remove(link); err != nil {
 			return err
 		}
 	}
-	if err := h.MkdirAll(Root+"/tags", 0o755); err != nil {
-		return err
-	}
 	return h.Symlink(j.Mountpoint, link)
+}
+
+// TagLink is the path of tag's link, /iocage/tags/TAG, once tag is known
+// to be one file name (so the link cannot land elsewhere; tags of the
+// shell iocage such as 2015-11-10@12:34:56 are file names too) and
+// /iocage/tags to be a real directory (made when missing), not a symlink
+// that would put the link somewhere else.
+func TagLink(h *runtime.Host, tag string) (string, error) {
+	if tag == "" || tag == "." || tag == ".." || strings.ContainsAny(tag, "/\x00\n") {
+		return "", fmt.Errorf("tag %q cannot name a link in %s/tags: not a file name", tag, Root)
+	}
+	dir := Root + "/tags"
+	if err := h.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	fi, err := h.Lstat(dir)
+	if err != nil {
+		return "", err
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("%s is not a directory (a symlink?): tag links are made only in a real directory there", dir)
+	}
+	return dir + "/" + tag, nil
 }
 
 // ResetProps computes what reset writes on j from the defaults: user

@@ -57,7 +57,7 @@ var Docs = map[string]string{
 	"jail.find_snapshot":    "jail.find_snapshot(jails, arg) -> (jail.jail, str)\n\nSplits JAIL@SNAP at the last @ and finds the jail; snap is \"\" when arg\nhas no @ or is exactly the tag of a jail (shell iocage tags hold @).",
 	"jail.defaults":         "jail.defaults(pool=\"\") -> jail.jail\n\nThe defaults pseudo-jail POOL/iocage/.defaults (one zfs process).",
 	"jail.get":              "jail.get(j, prop) -> str or dict\n\nThe value of prop on j as read: user properties as stored (\"-\" when\nunset), native ones as zfs shows them; \"status\" gives up/down; \"all\"\ngives a dict of every user property in `get all` order. No host access.\nFails on an unknown property, suggesting close names.",
-	"jail.set":              "jail.set(j, props, jails=None) -> jail.jail\n\nValidates every NAME: VALUE of the dict props (known, writable, valid;\na tag unique among jails, read with jail.list when jails is None; hack88\nonly on a stopped jail whose short mountpoint no other jail has; no\nAUTOIP4 on a jail: resolve it first, see net.star's autoip4) and writes\nthem all in one zfs set; a new tag also moves the /iocage/tags link.\nNothing is written when any is invalid. Undone, when the run fails, with\nthe previous values (one zfs set, one zfs inherit per property that was\nunset; a native property costs one zfs get first) and the old tag link.\nReturns the updated jail. The mountpoint is not moved: after hack88 call\njail.sync_mountpoint.",
+	"jail.set":              "jail.set(j, props, jails=None) -> jail.jail\n\nValidates every NAME: VALUE of the dict props (known, writable, valid;\na tag and IPv4/IPv6 addresses no other jail has, among jails, read with\njail.list when jails is None: call it inside jail.locked; hack88\nonly on a stopped jail whose short mountpoint no other jail has; no\nAUTOIP4 on a jail: resolve it first, see net.star's autoip4) and writes\nthem all in one zfs set; a new tag also moves the /iocage/tags link.\nNothing is written when any is invalid. Undone, when the run fails, with\nthe previous values (one zfs set, one zfs inherit per property that was\nunset; a native property costs one zfs get first) and the old tag link.\nReturns the updated jail. The mountpoint is not moved: after hack88 call\njail.sync_mountpoint.",
 	"jail.reset":            "jail.reset(j, defaults=None) -> jail.jail\n\nReturns every property of j to the defaults dataset's value (or the\nbuilt-in), keeping its identity (UUID, tag), type, template flag, release,\nMACs and the other kept properties; host_hostname becomes the UUID. One\nzfs set (plus one read of the defaults when not given, and one zfs get\nof the native properties it resets). Undone like jail.set.",
 	"jail.migrate":          "jail.migrate(j, defaults=None) -> list of str\n\nBrings j (or the defaults) to the current format version with the\nordered migrations (drop hostname, fold jail_zfs_pool into\njail_zfs_dataset, fill unset properties from the defaults). Only\nchanging commands call it. Returns what it did; empty when current.",
 	"jail.running":          "jail.running() -> list of struct(jid, name, path, hostname, ip4)\n\nEvery running jail of the host, iocage's or not (one jls).",
@@ -370,7 +370,9 @@ func (m *module) set(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	h := m.host(t)
 	_, tag := assigns["tag"]
 	_, hack88 := assigns["hack88"]
-	if (tag || hack88) && l == nil && !v.j.Default {
+	_, ip4 := assigns["ip4_addr"]
+	_, ip6 := assigns["ip6_addr"]
+	if (tag || hack88 || ip4 || ip6) && l == nil && !v.j.Default {
 		pool := strings.TrimSuffix(v.j.Dataset, "/iocage/jails/"+v.j.UUID)
 		if jails, err = List(ctxOf(t), h, pool); err != nil {
 			return fail(b, err)

@@ -291,7 +291,7 @@ func TestCleanJailsStopsAndDestroys(t *testing.T) {
 		t.Errorf("clean -j = %s, want %s", v, want)
 	}
 	state := stState(t, s)
-	for _, gone := range []string{"/iocage/jails", "ioc-", "@" + stUUID2, "/iocage/tags/", "/tmp/iocage/"} {
+	for _, gone := range []string{"/iocage/jails", "ioc-", "@" + stUUID2, "/iocage/tags/", jail.FstabDir + "/fstab."} {
 		if strings.Contains(state, gone) {
 			t.Errorf("%q left after clean -j:\n%s", gone, state)
 		}

@@ -38,8 +38,9 @@ func TestNoActivePoolNamesThePools(t *testing.T) {
 
 func TestRunningParsesQuotedJls(t *testing.T) {
 	s := &runtime.Scripted{Root: t.TempDir(), Replies: map[string]runtime.Reply{
-		"/usr/sbin/jls -q jid name path host.hostname ip4.addr": {Stdout: "1 ioc-abc /iocage/jails/abc/root abc 10.0.0.1\n" +
-			"7 other \"/srv/my jail\" \"host \\\"q\\\"\" \"\"\n"},
+		"/usr/sbin/jls --libxo json jid name path host.hostname ip4.addr": {Stdout: `{"__version": "2", "jail-information": {"jail": [` +
+			`{"jid":"1","name":"ioc-abc","path":"/iocage/jails/abc/root","host.hostname":"abc", "ip4.addr": ["10.0.0.1"]}, ` +
+			`{"jid":"7","name":"other","path":"/srv/my jail","host.hostname":"host \"q\"", "ip4.addr": []}]}}` + "\n"},
 	}}
 	rs, err := Running(context.Background(), runtime.New(s, runtime.Options{}))
 	if err != nil {

@@ -21,8 +21,11 @@ import (
 // the unmounting that a bare `jail -r` leaves to its caller, and the
 // host-side hooks. Each change pushes its inverse on the run's undo log.
 
-// FstabDir holds the fstab files generated at start, one per jail.
-const FstabDir = "/tmp/iocage"
+// FstabDir holds the fstab files generated at start, one per jail. It is
+// root's alone (mode 0700, checked before use: runtime.Host.PrivateDir):
+// whoever can write there decides what root mounts at the next start and
+// unmounts at the next stop. The shell iocage used /tmp/iocage.
+const FstabDir = "/var/run/iocage"
 
 // FstabPath is the fstab generated for the jail with this UUID.
 func FstabPath(uuid string) string { return FstabDir + "/fstab." + uuid }
@@ -36,13 +39,13 @@ func ConsoleLog(uuid string) string { return Root + "/log/" + uuid + "-console.l
 var Hooks = []string{"prestart", "poststart", "prestop", "poststop"}
 
 func init() {
-	register("params", "jail.params(j, vnet=False, ip=[], jail_zfs=None) -> list of str\n\nThe parameters of `jail -c` for j in lifecycle.md §4.2's order, one\nelement each: \"vnet\" (vnet=True) or the shared-IP parameters ip (from\nnet.star's jail_ip_params), then name=ioc-UUID, host.hostname, path,\nsecurelevel, ..., the exec.* hooks (an executable MP/HOOK file wins over\nthe exec_HOOK property), mount.fstab=/tmp/iocage/fstab.UUID, mount.devfs,\nmount.fdescfs, allow.dying, exec.consolelog=/iocage/log/UUID-console.log,\npersist. With jail_zfs on (the property when None) allow.mount,\nenforce_statfs=1 and allow.mount.zfs are passed for this start only.\nUnset properties take their built-in default. Reads the hook files.", stParams)
-	register("hook", "jail.hook(j, name) -> str\n\nThe command of host hook name (prestart, poststart, prestop, poststop):\nMP/NAME when that file is executable, else the exec_NAME property.", stHook)
+	register("params", "jail.params(j, vnet=False, ip=[], jail_zfs=None) -> list of str\n\nThe parameters of `jail -c` for j in lifecycle.md §4.2's order, one\nelement each: \"vnet\" (vnet=True) or the shared-IP parameters ip (from\nnet.star's jail_ip_params), then name=ioc-UUID, host.hostname, path,\nsecurelevel, ..., exec.prestart and exec.poststart (an executable MP/HOOK\nfile wins over the exec_HOOK property), exec.timeout, stop.timeout,\nmount.fstab=/var/run/iocage/fstab.UUID, mount.devfs, mount.fdescfs,\nexec.consolelog=/iocage/log/UUID-console.log, persist. exec.prestop,\nexec.stop and exec.clean are not passed: jail(8) forgets them once the\njail is created, so `jail -r ioc-UUID` would not run them; stop.star runs\nthe stop hooks and exec_stop itself (with `jexec -l` when exec_clean=1).\nWith jail_zfs on (the property when None) allow.mount, enforce_statfs=1\nand allow.mount.zfs are passed for this start only. Unset properties take\ntheir built-in default. Reads the hook files.", stParams)
+	register("hook", "jail.hook(j, name) -> str\n\nThe command of host hook name (prestart, poststart, prestop, poststop):\nMP/NAME when that file is executable, else the exec_NAME property. A\nsymlink at MP/NAME is refused: it could name any program of the host.", stHook)
 	register("run_hook", "jail.run_hook(j, name)\n\nRuns host hook name (see jail.hook) with `/bin/sh -c COMMAND` on the host,\nas jail(8) runs exec.* commands. Fails when it exits non-zero.", stRunHook)
-	register("expand_fstab", "jail.expand_fstab(j) -> str\n\nWrites /tmp/iocage/fstab.UUID: the jail's MP/fstab (empty when missing)\nwith every %jailroot% replaced by the jail's root. Returns the path.\nUndone (the previous file back, or removed) when the run fails.", stExpandFstab)
-	register("remove_expanded_fstab", "jail.remove_expanded_fstab(j) -> bool\n\nRemoves /tmp/iocage/fstab.UUID; False when there was none. Put back when\nthe run fails.", stRemoveFstab)
-	register("mount_procfs", "jail.mount_procfs(j)\n\nMounts procfs on the jail's /proc (`mount -t procfs proc ROOT/proc`).\nUnmounted when the run fails.", stMountProcfs)
-	register("launch", "jail.launch(j, params) -> int\n\nCreates the jail: `jail -c PARAMS...` (params from jail.params), then\nreads its jid (`jls -j ioc-UUID jid`), which it returns. When the run\nfails, the jail is removed (`jail -r ioc-UUID`), what jail(8) mounted for\nit is unmounted and the aliases it added are removed.", stLaunch)
+	register("expand_fstab", "jail.expand_fstab(j) -> str\n\nWrites /var/run/iocage/fstab.UUID (the directory made mode 0700, or\nchecked to be root's alone): the entries of the jail's MP/fstab (empty\nwhen missing; a symlink is refused) with every %jailroot% replaced by\nthe jail's root and each mount point resolved inside the root, symlinks\nfollowed as the jail sees them. Fails, naming the fstab line, when a\nmount point lies outside the root or leads out of it. Returns the path.\nUndone (the previous file back, or removed) when the run fails.", stExpandFstab)
+	register("remove_expanded_fstab", "jail.remove_expanded_fstab(j) -> bool\n\nRemoves /var/run/iocage/fstab.UUID (a symlink there is removed, not its\ntarget); False when there was none. Put back when the run fails.", stRemoveFstab)
+	register("mount_procfs", "jail.mount_procfs(j)\n\nMounts procfs on the jail's /proc (`mount -t procfs proc ROOT/proc`),\nthe point resolved inside the root: a /proc that leads out of it is\nrefused. Unmounted when the run fails.", stMountProcfs)
+	register("launch", "jail.launch(j, params) -> int\n\nCreates the jail: `jail -c PARAMS...` (params from jail.params), then\nreads its jid (`jls --libxo json jid name`), which it returns. When the run\nfails, the jail is removed (`jail -r ioc-UUID`), what jail(8) mounted for\nit is unmounted and the aliases it added are removed.", stLaunch)
 	register("devlog", "jail.devlog(j)\n\nLinks ROOT/dev/log to ../var/run/log in the jail's fresh devfs, so\nsyslogd inside the jail is reached. Does nothing when the link is there.\nRemoved when the run fails.", stDevlog)
 	register("remove", "jail.remove(j) -> bool\n\nRemoves the running jail (`jail -r ioc-UUID`): its processes are\nstopped and the jail goes. False when it was not running. Not undone.", stRemove)
 	register("mounts", "jail.mounts(j) -> list of str\n\nThe mount points of file systems other than ZFS mounted at or below the\njail's root, or at a mount point of the generated fstab, in mount order\n(one `mount -p`).", stMounts)
@@ -99,13 +102,15 @@ func HookCommand(h *runtime.Host, j *Jail, name string) (string, error) {
 	if !known {
 		return "", fmt.Errorf("hook %q: want one of %s", name, strings.Join(Hooks, ", "))
 	}
+	// A hook file may have come with an import stream: a symlink would
+	// make root run whatever file of the host it names.
 	p := j.Mountpoint + "/" + name
-	fi, err := h.Stat(p)
+	fi, err := h.LstatRegular(p)
 	switch {
-	case err == nil && fi.Mode().IsRegular() && fi.Mode().Perm()&0o111 != 0:
+	case err == nil && fi.Mode().Perm()&0o111 != 0:
 		return p, nil
 	case err != nil && !errors.Is(err, runtime.ErrNotExist):
-		return "", err
+		return "", fmt.Errorf("hook %s: %w", name, err)
 	}
 	return stProp(j, "exec_"+name), nil
 }
@@ -162,9 +167,6 @@ func StartParams(j *Jail, o ParamOptions) ([]string, error) {
 		{"exec.fib", stProp(j, "exec_fib")},
 		{"exec.prestart", o.Hooks["prestart"]},
 		{"exec.poststart", o.Hooks["poststart"]},
-		{"exec.prestop", o.Hooks["prestop"]},
-		{"exec.stop", stProp(j, "exec_stop")},
-		{"exec.clean", stProp(j, "exec_clean")},
 		{"exec.timeout", stProp(j, "exec_timeout")},
 		{"stop.timeout", stProp(j, "stop_timeout")},
 		{"mount.fstab", FstabPath(j.UUID)},
@@ -177,7 +179,8 @@ func StartParams(j *Jail, o ParamOptions) ([]string, error) {
 		}
 		out = append(out, p.k+"="+p.v)
 	}
-	return append(out, "allow.dying", "exec.consolelog="+ConsoleLog(j.UUID), "persist"), nil
+	// allow.dying is gone: since FreeBSD 14 it does nothing on a create.
+	return append(out, "exec.consolelog="+ConsoleLog(j.UUID), "persist"), nil
 }
 
 func stHooksOf(h *runtime.Host, j *Jail) (map[string]string, error) {
@@ -277,7 +280,7 @@ func stRunHook(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 
 // restoreFile returns how to put back the host file p as it is now.
 func stRestoreFile(h *runtime.Host, p string) (func(ctx context.Context) error, error) {
-	old, err := h.ReadFile(p)
+	old, err := stReadGenerated(h, p)
 	switch {
 	case errors.Is(err, runtime.ErrNotExist):
 		return func(context.Context) error {
@@ -301,17 +304,23 @@ func stExpandFstab(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 	if err := stCheckJail(b, j); err != nil {
 		return nil, err
 	}
-	src, err := h.ReadFile(j.Mountpoint + "/fstab")
+	// MP/fstab may have come with an import stream.
+	src, err := h.ReadRegular(j.Mountpoint + "/fstab")
 	if err != nil && !errors.Is(err, runtime.ErrNotExist) {
 		return fail(b, err)
 	}
-	text := strings.ReplaceAll(string(src), "%jailroot%", stRoot(j))
+	root := stRoot(j)
+	text, err := ExpandFstab(string(src), root, h.InRoot(root).Resolve)
+	if err != nil {
+		return fail(b, fmt.Errorf("%s/fstab: %w", j.Mountpoint, err))
+	}
 	p := FstabPath(j.UUID)
 	u := thread.UndoOf(t)
-	if _, err := h.Stat(FstabDir); errors.Is(err, runtime.ErrNotExist) {
-		if err := h.MkdirAll(FstabDir, 0o755); err != nil {
-			return fail(b, err)
-		}
+	_, statErr := h.Lstat(FstabDir)
+	if err := h.PrivateDir(FstabDir); err != nil {
+		return fail(b, err)
+	}
+	if errors.Is(statErr, runtime.ErrNotExist) {
 		u.Push("rmdir "+FstabDir, func(context.Context) error { return stRemoveIfEmpty(h, FstabDir) })
 	}
 	back, err := stRestoreFile(h, p)
@@ -339,18 +348,33 @@ func stRemoveFstab(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 		return nil, err
 	}
 	p := FstabPath(v.j.UUID)
-	old, err := h.ReadFile(p)
+	old, err := stReadGenerated(h, p)
 	if errors.Is(err, runtime.ErrNotExist) {
 		return starlark.False, nil
 	}
 	if err != nil {
 		return fail(b, err)
 	}
+	// Remove unlinks: a symlink found there goes, not what it names.
 	if err := h.Remove(p); err != nil {
 		return fail(b, err)
 	}
 	thread.UndoOf(t).Push("restore "+p, func(context.Context) error { return h.WriteFile(p, old, 0o644) })
 	return starlark.True, nil
+}
+
+// stReadGenerated reads a file iocage generated in FstabDir. What is not
+// a regular file there (a symlink) was not made by iocage: it reads as
+// empty, so it is replaced or removed but never followed.
+func stReadGenerated(h *runtime.Host, p string) ([]byte, error) {
+	fi, err := h.Lstat(p)
+	if err != nil {
+		return nil, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, nil
+	}
+	return h.ReadRegular(p)
 }
 
 // Mount is one line of `mount -p`.
@@ -362,6 +386,12 @@ func Mounts(ctx context.Context, h *runtime.Host) ([]Mount, error) {
 	if err != nil {
 		return nil, err
 	}
+	return ParseMounts(out), nil
+}
+
+// ParseMounts reads `mount -p` output; a line of fewer than three fields
+// is skipped.
+func ParseMounts(out string) []Mount {
 	var ms []Mount
 	for _, l := range strings.Split(out, "\n") {
 		f := strings.Fields(l)
@@ -370,7 +400,7 @@ func Mounts(ctx context.Context, h *runtime.Host) ([]Mount, error) {
 		}
 		ms = append(ms, Mount{Device: stUnescape(f[0]), Point: stUnescape(f[1]), FSType: f[2]})
 	}
-	return ms, nil
+	return ms
 }
 
 // unescapeFstab undoes fstab(5)'s \040 for spaces in `mount -p` output.
@@ -395,18 +425,17 @@ func stMounted(ms []Mount, point string) bool {
 
 // fstabPoints are the mount points named by the generated fstab.
 func stFstabPoints(h *runtime.Host, uuid string) []string {
-	b, err := h.ReadFile(FstabPath(uuid))
+	b, err := stReadGenerated(h, FstabPath(uuid))
+	if err != nil {
+		return nil
+	}
+	es, err := ParseFstab(string(b))
 	if err != nil {
 		return nil
 	}
 	var out []string
-	for _, l := range strings.Split(string(b), "\n") {
-		if i := strings.IndexByte(l, '#'); i >= 0 {
-			l = l[:i]
-		}
-		if f := strings.Fields(l); len(f) >= 2 {
-			out = append(out, stUnescape(f[1]))
-		}
+	for _, e := range es {
+		out = append(out, e.Point)
 	}
 	return out
 }
@@ -484,7 +513,12 @@ func stMountProcfs(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 	if err != nil {
 		return nil, err
 	}
-	p := stRoot(j) + "/proc"
+	// The jail's root user may have made /proc a symlink to a host
+	// directory: mount(8) would follow it.
+	p, err := h.InRoot(stRoot(j)).Resolve("proc")
+	if err != nil {
+		return fail(b, err)
+	}
 	if err := h.Change(thread.Context(t), runtime.Mount, "-t", "procfs", "proc", p); err != nil {
 		return fail(b, err)
 	}
@@ -501,23 +535,13 @@ func stMountProcfs(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 
 // JID reads the jid of the running jail name; 0 when it is not running.
 func JID(ctx context.Context, h *runtime.Host, name string) (int, error) {
-	out, err := h.Output(ctx, runtime.Jls, "-j", name, "jid")
+	// All jails, looked up here: `jls -j` of a missing jail is an error
+	// whose text would have to be recognised.
+	out, err := h.Output(ctx, runtime.Jls, "--libxo", "json", "jid", "name")
 	if err != nil {
-		var ee *runtime.ExitError
-		if errors.As(err, &ee) && strings.Contains(ee.Stderr, "not found") {
-			return 0, nil
-		}
 		return 0, err
 	}
-	s := strings.TrimSpace(out)
-	if s == "" {
-		return 0, nil
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, fmt.Errorf("jls -j %s jid: %q is not a number", name, s)
-	}
-	return n, nil
+	return jlsJID(out, name)
 }
 
 func stLaunch(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -604,18 +628,24 @@ func stDevlog(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args sta
 	if err != nil {
 		return nil, err
 	}
-	p := stRoot(j) + "/dev/log"
-	if _, err := h.Lstat(p); err == nil {
+	// Resolved inside the root: a /dev the jail made a symlink to the
+	// host's /dev must not get a link made there.
+	r := h.InRoot(stRoot(j))
+	p := r.Path("dev/log")
+	if _, err := r.Lstat("dev/log"); err == nil {
 		return starlark.None, nil
 	}
-	if _, err := h.Stat(stRoot(j) + "/dev"); err != nil {
+	if fi, err := r.Stat("dev"); err != nil || !fi.IsDir() {
+		if err == nil {
+			err = fmt.Errorf("%s is not a directory", r.Path("dev"))
+		}
 		return fail(b, fmt.Errorf("the jail has no /dev (mount_devfs=0?): %w", err))
 	}
-	if err := h.Symlink("../var/run/log", p); err != nil {
+	if err := r.Symlink("../var/run/log", "dev/log"); err != nil {
 		return fail(b, err)
 	}
 	thread.UndoOf(t).Push("rm "+p, func(context.Context) error {
-		if err := h.Remove(p); err != nil && !errors.Is(err, runtime.ErrNotExist) {
+		if err := r.Remove("dev/log"); err != nil && !errors.Is(err, runtime.ErrNotExist) {
 			return err
 		}
 		return nil

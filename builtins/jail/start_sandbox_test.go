@@ -169,7 +169,7 @@ func names(ns ...string) map[string]starlark.Value {
 
 // stState is what a failed verb must leave as it found: datasets and
 // snapshots, running jails, mounts, interfaces, rctl rules and the files
-// of /iocage/tags and /tmp/iocage.
+// of /iocage/tags and the generated fstabs (jail.FstabDir).
 func stState(t testing.TB, s *sandboxtest.Sandbox) string {
 	t.Helper()
 	ctx := context.Background()
@@ -195,9 +195,12 @@ func stState(t testing.TB, s *sandboxtest.Sandbox) string {
 		}
 		fmt.Fprintf(&b, "%s:\n%s\n", strings.Join(c, " "), out)
 	}
-	for _, dir := range []string{"/iocage/tags", "/tmp/iocage"} {
+	for _, dir := range []string{"/iocage/tags", jail.FstabDir} {
 		ents, _ := h.ReadDir(dir)
 		for _, e := range ents {
+			if strings.HasSuffix(e.Name(), ".lock") {
+				continue // iocage's locks are made once and kept
+			}
 			data, _ := h.ReadFile(dir + "/" + e.Name())
 			l, _ := h.Readlink(dir + "/" + e.Name())
 			fmt.Fprintf(&b, "%s/%s -> %s %q\n", dir, e.Name(), l, data)
@@ -282,7 +285,7 @@ func TestStartExecStopSharedIP(t *testing.T) {
 	ls, err := s.Host.ReadDir(jail.FstabDir)
 	must(t, err)
 	if len(ls) != 1 || ls[0].Name() != "fstab."+stUUID {
-		t.Errorf("/tmp/iocage holds %v", ls)
+		t.Errorf("%s holds %v", jail.FstabDir, ls)
 	}
 
 	// exec: output of the command, its exit status, arguments untouched.

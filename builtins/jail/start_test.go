@@ -57,10 +57,20 @@ func TestStartParamsJailZFSAndHooks(t *testing.T) {
 }
 
 func TestRuntimeParamsKeepQuotedValues(t *testing.T) {
-	out := `devfs_ruleset=4 host.hostname="my host" ip4.addr=10.0.0.2,10.0.0.3 osrelease=14.3-RELEASE host.domainname="" name=ioc-x` + "\n"
-	want := []string{"devfs_ruleset=4", "host.hostname=my host", "ip4.addr=10.0.0.2,10.0.0.3", "osrelease=14.3-RELEASE", "host.domainname=", "name=ioc-x"}
-	if d := cmp.Diff(want, jail.RuntimeParams(out)); d != "" {
+	out := `{"__version": "2", "jail-information": {"jail": [` +
+		`{"devfs_ruleset":"0","name":"ioc-other","host.hostname":"x"}, ` +
+		`{"devfs_ruleset":"4","host.hostname":"my \"host\"\nname=forged","persist":true,"allow.mount":false, "ip4.addr": ["10.0.0.2","10.0.0.3"],"osrelease":"14.3-RELEASE","host.domainname":"","name":"ioc-x", "ip6.addr": []}]}}` + "\n"
+	want := []string{"devfs_ruleset=4", "host.hostname=my \"host\"\nname=forged", "persist", "allow.nomount", "ip4.addr=10.0.0.2,10.0.0.3",
+		"osrelease=14.3-RELEASE", "host.domainname=", "name=ioc-x", "ip6.addr="}
+	got, found, err := jail.RuntimeParams(out, "ioc-x")
+	if err != nil || !found {
+		t.Fatalf("RuntimeParams: found %v, %v", found, err)
+	}
+	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("(-want +got):\n%s", d)
+	}
+	if _, found, err := jail.RuntimeParams(out, "ioc-y"); found || err != nil {
+		t.Errorf("a jail that does not run: found %v, %v", found, err)
 	}
 }
 

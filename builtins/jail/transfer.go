@@ -55,15 +55,20 @@ func init() {
 		"jail.jail whose uuid is its host_hostuuid property, snapshot the newest\n"+
 		"export-* snapshot of it (\"\" when none). Fails when dataset holds no\n"+
 		"iocage jail.", stInspectImport)
-	register("import_spec", "jail.import_spec(received, uuid, props={}, jails=None) -> jail.spec\n\n"+
+	register("import_spec", "jail.import_spec(received, uuid, props={}, jails=None, keep_hooks=False) -> jail.spec\n\n"+
 		"Resolves the identity of the jail received (jail.inspect_import) under\n"+
-		"uuid, without host access beyond /etc/hostid (and jail.list when jails\n"+
-		"is None). When uuid is not the jail's own, host_hostname (when it was\n"+
-		"the UUID) and jail_zfs_dataset follow it, and the MACs and addresses,\n"+
-		"which belong to the other jail, are cleared. The tag gets a _N suffix\n"+
-		"when another jail has it; hostid becomes this host's; then props apply\n"+
-		"(checked as by jail.set; a tag given there must be free). Every other\n"+
-		"property is kept.", stImportSpec)
+		"uuid, reading only /etc/hostid, the defaults (unless keep_hooks) and\n"+
+		"jail.list when jails is None (call it inside jail.locked). When uuid is\n"+
+		"not the jail's own, host_hostname (when it was the UUID) and\n"+
+		"jail_zfs_dataset follow it, and the MACs and addresses, which belong to\n"+
+		"the other jail, are cleared. Unless keep_hooks, every host-facing value\n"+
+		"(hooks, jail_zfs, jail_zfs_dataset, devfs_ruleset, enforce_statfs,\n"+
+		"securelevel, children_max, allow_*) that differs from what a new jail\n"+
+		"here gets is replaced by that; spec.dropped holds the stream's values\n"+
+		"replaced. Every value kept is checked as by jail.set; one that fails\n"+
+		"fails the call, naming it. The tag gets a _N suffix when another jail\n"+
+		"has it; hostid becomes this host's; then props apply (checked as by\n"+
+		"jail.set). Tag and addresses must be unique among jails.", stImportSpec)
 	register("write_import", "jail.write_import(spec, received) -> dict\n\n"+
 		"Writes the properties of spec that differ from those the jail received\n"+
 		"with the stream (received, from jail.inspect_import) in one `zfs set`;\n"+
@@ -445,11 +450,21 @@ type ImportOptions struct {
 	Jails  []*Jail // the jails of the pool
 	HostID string  // this host's
 	UUID   string  // the UUID the jail was received under
+	// Defaults is this host's defaults pseudo-jail: host-facing values
+	// that are not kept become what a new jail here would get. Nil means
+	// the built-in defaults.
+	Defaults *Jail
+	// KeepHooks keeps the stream's host-facing values (hooks, delegated
+	// dataset, jail privileges).
+	KeepHooks bool
 }
 
 // ImportSpec resolves the identity of the received jail src on this
 // host (see jail.import_spec). cli holds assignments from the command
-// line, checked like `iocage set`'s.
+// line, checked like `iocage set`'s. The stream is another host's text:
+// unless o.KeepHooks, its host-facing values that differ from this
+// host's defaults are replaced by them (Spec.Dropped says which), and
+// every value it keeps must pass the checks of `iocage set`.
 func ImportSpec(src *Jail, cli map[string]string, o ImportOptions) (*Spec, error) {
 	if err := jailprops.CheckOverrides(cli); err != nil {
 		return nil, err
@@ -463,12 +478,6 @@ func ImportSpec(src *Jail, cli map[string]string, o ImportOptions) (*Spec, error
 	uuid := o.UUID
 	if !jailprops.IsUUID(uuid) {
 		return nil, fmt.Errorf("uuid %q is not a UUID", uuid)
-	}
-	tags := map[string]string{}
-	for _, j := range o.Jails {
-		if j.UUID != uuid {
-			tags[j.Tag] = j.UUID
-		}
 	}
 	if uuid != src.UUID {
 		if vals["host_hostname"] == src.UUID {
@@ -491,11 +500,20 @@ func ImportSpec(src *Jail, cli map[string]string, o ImportOptions) (*Spec, error
 	if o.HostID != "" {
 		vals["hostid"] = o.HostID
 	}
-	if tag, ok := cli["tag"]; ok {
-		if other, taken := tags[tag]; taken {
-			return nil, fmt.Errorf("tag %q is already used by %s", tag, other)
+	var dropped map[string]string
+	if !o.KeepHooks {
+		dropped = dropHostFacing(vals, cli, uuid, o)
+	}
+	if err := checkReceived(vals, cli); err != nil {
+		return nil, err
+	}
+	tags := map[string]string{}
+	for _, j := range o.Jails {
+		if j.UUID != uuid {
+			tags[j.Tag] = j.UUID
 		}
-	} else {
+	}
+	if _, ok := cli["tag"]; !ok {
 		tag := vals["tag"]
 		if tag == "" {
 			tag = uuid
@@ -511,12 +529,15 @@ func ImportSpec(src *Jail, cli map[string]string, o ImportOptions) (*Spec, error
 	for k, v := range cli {
 		vals[k] = v
 	}
+	if err := CheckUnique(uuid, map[string]string{"tag": vals["tag"], "ip4_addr": vals["ip4_addr"], "ip6_addr": vals["ip6_addr"]}, o.Jails); err != nil {
+		return nil, fmt.Errorf("%w; give the imported jail another on the command line (tag=, ip4_addr=, ip6_addr=)", err)
+	}
 	typ := vals["type"]
 	if typ == "" {
 		typ = "jail"
 	}
 	s := &Spec{UUID: uuid, Tag: vals["tag"], Pool: o.Pool, Dataset: JailsDS(o.Pool) + "/" + uuid,
-		Release: vals["release"], Type: typ, Props: vals, Mountpoint: Root + "/jails/" + uuid}
+		Release: vals["release"], Type: typ, Props: vals, Mountpoint: Root + "/jails/" + uuid, Dropped: dropped}
 	if vals["hack88"] == "1" {
 		s.Mountpoint = Root + "/jails/" + uuid[:8]
 		for _, j := range o.Jails {
@@ -528,12 +549,53 @@ func ImportSpec(src *Jail, cli map[string]string, o ImportOptions) (*Spec, error
 	return s, nil
 }
 
+// dropHostFacing replaces in vals each host-facing value of the stream
+// that differs from what a new jail of this host would get, unless the
+// command line sets it; it returns the stream's values it replaced.
+func dropHostFacing(vals, cli map[string]string, uuid string, o ImportOptions) map[string]string {
+	var defs map[string]string
+	g := jailprops.Generated{UUID: uuid, Tag: vals["tag"], HostID: o.HostID, Release: vals["release"]}
+	if o.Defaults != nil {
+		defs = o.Defaults.Props
+		g.VNET = defs["vnet"] == "on"
+	}
+	local := jailprops.Resolve(nil, defs, jailprops.Builtins(g))
+	dropped := map[string]string{}
+	for _, p := range jailprops.HostFacingProperties() {
+		if _, over := cli[p.Name]; over {
+			continue
+		}
+		v, had := vals[p.Name]
+		want, ok := local[p.Name]
+		if !had || v == want {
+			continue
+		}
+		dropped[p.Name] = v
+		if ok && want != "" && want != "-" {
+			vals[p.Name] = want
+		} else {
+			delete(vals, p.Name)
+		}
+	}
+	return dropped
+}
+
+// checkReceived refuses received values `iocage set` would refuse,
+// naming each; a value the command line replaces is not checked.
+func checkReceived(vals, cli map[string]string) error {
+	if errs := invalidValues(vals, cli); len(errs) > 0 {
+		return fmt.Errorf("the stream's properties are not valid here, nothing imported: %s; give PROPERTY=VALUE on the command line to replace them", strings.Join(errs, "; "))
+	}
+	return nil
+}
+
 func stImportSpec(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var v *Value
 	var uuid string
 	var props *starlark.Dict
 	var jv starlark.Value = starlark.None
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "received", &v, "uuid", &uuid, "props?", &props, "jails?", &jv); err != nil {
+	var keep bool
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "received", &v, "uuid", &uuid, "props?", &props, "jails?", &jv, "keep_hooks?", &keep); err != nil {
 		return nil, err
 	}
 	cli, err := createStringMap(props)
@@ -541,7 +603,12 @@ func stImportSpec(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args
 		return fail(b, err)
 	}
 	ctx := thread.Context(t)
-	o := ImportOptions{Pool: poolOfJail(v.j), UUID: uuid}
+	o := ImportOptions{Pool: poolOfJail(v.j), UUID: uuid, KeepHooks: keep}
+	if !keep {
+		if o.Defaults, err = Defaults(ctx, h, o.Pool); err != nil {
+			return fail(b, err)
+		}
+	}
 	if jv != starlark.None {
 		l, ok := jv.(*starlark.List)
 		if !ok {
@@ -599,14 +666,22 @@ func stWriteImport(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 }
 
 // MountTree mounts top and its unmounted descendants that can be mounted
-// on the host, parents first; it returns what it mounted.
-func MountTree(ctx context.Context, h *runtime.Host, top string) ([]string, error) {
+// on the host, parents first; it returns what it mounted. The tree came
+// from a stream (another host's data), so before anything is mounted
+// every dataset the host could mount, now or at boot (`zfs mount -a`),
+// must mount inside dir, top's own directory, and none may be shared over
+// NFS or SMB; otherwise nothing is mounted and the error names the
+// dataset.
+func MountTree(ctx context.Context, h *runtime.Host, top, dir string) ([]string, error) {
 	rows, err := zfs.List(ctx, h, zfs.ListOptions{Roots: []string{top}, Recursive: true, Types: []string{"filesystem"},
-		Props: []string{"canmount", "mounted", "jailed"}})
+		Props: []string{"canmount", "mounted", "jailed", "sharenfs", "sharesmb"}})
 	if err != nil {
 		return nil, err
 	}
 	sort.Slice(rows, func(a, b int) bool { return rows[a].Name < rows[b].Name })
+	if err := checkTreeMounts(rows, dir); err != nil {
+		return nil, err
+	}
 	var done []string
 	for _, d := range rows {
 		mp, _ := d.Value("mountpoint")
@@ -622,6 +697,29 @@ func MountTree(ctx context.Context, h *runtime.Host, top string) ([]string, erro
 		done = append(done, d.Name)
 	}
 	return done, nil
+}
+
+// checkTreeMounts refuses a received tree with a dataset the host would
+// mount outside dir, or would share. Jailed datasets are the jail's to
+// mount, inside it; "none" and "legacy" are never mounted by zfs.
+func checkTreeMounts(rows []*zfs.Dataset, dir string) error {
+	for _, d := range rows {
+		for _, share := range []string{"sharenfs", "sharesmb"} {
+			if v, _ := d.Value(share); v != "" && v != "off" && v != "-" {
+				return fmt.Errorf("dataset %s of the stream has %s=%s: an imported jail is not shared; not imported", d.Name, share, v)
+			}
+		}
+		mp, _ := d.Value("mountpoint")
+		can, _ := d.Value("canmount")
+		jailed, _ := d.Value("jailed")
+		if jailed == "on" || can == "off" || !path.IsAbs(mp) {
+			continue
+		}
+		if c := path.Clean(mp); c != dir && !strings.HasPrefix(c, dir+"/") {
+			return fmt.Errorf("dataset %s of the stream would mount on %s, outside the jail's directory %s; not imported", d.Name, mp, dir)
+		}
+	}
+	return nil
 }
 
 func stMountTree(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
@@ -644,7 +742,7 @@ func stMountTree(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args 
 			return fail(b, err)
 		}
 	}
-	done, err := MountTree(ctx, h, s.Dataset)
+	done, err := MountTree(ctx, h, s.Dataset, s.Mountpoint)
 	if err != nil {
 		return fail(b, err)
 	}

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -82,16 +80,16 @@ const AutoIP4LockPath = "/var/run/iocage/autoip4.lock"
 // to let go until ctx ends. The lock is an flock, so a process that dies
 // holding it releases it.
 func LockAutoIP4(ctx context.Context, h *runtime.Host) (unlock func(), err error) {
-	return lockFile(ctx, h.LocalPath(AutoIP4LockPath))
+	return lockFile(ctx, h, AutoIP4LockPath)
 }
 
-func lockFile(ctx context.Context, local string) (func(), error) {
-	if err := os.MkdirAll(filepath.Dir(local), 0o755); err != nil {
-		return nil, fmt.Errorf("lock %s: %w", local, err)
-	}
-	f, err := os.OpenFile(local, os.O_CREATE|os.O_RDWR, 0o600)
+// lockFile takes an flock on p, a file in a directory only root may
+// change (runtime.Host.OpenLock checks it and opens p without following
+// a symlink), so another user can neither hold the lock nor redirect it.
+func lockFile(ctx context.Context, h *runtime.Host, p string) (func(), error) {
+	f, err := h.OpenLock(p)
 	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", local, err)
+		return nil, err
 	}
 	for {
 		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
@@ -100,12 +98,12 @@ func lockFile(ctx context.Context, local string) (func(), error) {
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
 			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", local, err)
+			return nil, fmt.Errorf("lock %s: %w", p, err)
 		}
 		select {
 		case <-ctx.Done():
 			f.Close()
-			return nil, fmt.Errorf("lock %s: %w", local, ctx.Err())
+			return nil, fmt.Errorf("lock %s: %w", p, ctx.Err())
 		case <-time.After(20 * time.Millisecond):
 		}
 	}

@@ -129,33 +129,35 @@ func (m *module) resolvConf(t *starlark.Thread, b *starlark.Builtin, args starla
 	if !ok {
 		return starlark.False, nil
 	}
-	etc := strings.TrimSuffix(root, "/") + "/etc"
-	// The jail's root owns etc: were it a symlink, the write would land
-	// wherever the jail pointed it on the host.
-	fi, err := h.Lstat(etc)
+	// The jail's root user owns everything under root: etc or the file
+	// may be a symlink to a host path. Resolved inside the root, a link
+	// leading out of it is an error and one at the file is replaced.
+	r := h.InRoot(root)
+	fi, err := r.Lstat("etc")
 	if err != nil {
 		return nil, fail(b, err)
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("%s: %s is not a directory (a symlink is refused: it could lead out of the jail)", b.Name(), etc)
+		return nil, fmt.Errorf("%s: %s is not a directory (a symlink is refused: it could lead out of the jail)", b.Name(), r.Path("etc"))
 	}
-	path := etc + "/resolv.conf"
-	if fi, err := h.Lstat(path); err == nil && !fi.Mode().IsRegular() {
+	const rel = "etc/resolv.conf"
+	path := r.Path(rel)
+	if fi, err := r.Lstat(rel); err == nil && !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s: %s is not a regular file (a symlink is refused: it could lead out of the jail); remove it or set resolver=none", b.Name(), path)
 	}
-	old, err := h.ReadFile(path)
+	old, err := r.ReadFile(rel)
 	existed := err == nil
 	if err != nil && !errors.Is(err, runtime.ErrNotExist) {
 		return nil, fail(b, err)
 	}
-	if err := h.WriteFile(path, content, 0o644); err != nil {
+	if err := r.WriteFile(rel, content, 0o644); err != nil {
 		return nil, fail(b, err)
 	}
 	thread.UndoOf(t).Push("restore "+path, func(context.Context) error {
 		if existed {
-			return h.WriteFile(path, old, 0o644)
+			return r.WriteFile(rel, old, 0o644)
 		}
-		return h.Remove(path)
+		return r.Remove(rel)
 	})
 	return starlark.True, nil
 }

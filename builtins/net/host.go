@@ -37,6 +37,17 @@ func DefaultRoute(ctx context.Context, h *runtime.Host, inet6 bool) (Route, erro
 		}
 		return Route{}, err
 	}
+	r := ParseRouteGet(out)
+	if r.Interface == "" {
+		return Route{}, fmt.Errorf("route %s: no interface in its answer %q", strings.Join(args, " "), out)
+	}
+	return r, nil
+}
+
+// ParseRouteGet reads the "gateway:" and "interface:" lines of
+// `route -n get` output; lines it does not know are skipped. A field
+// missing from the answer is left empty.
+func ParseRouteGet(out string) Route {
 	var r Route
 	for _, line := range strings.Split(out, "\n") {
 		k, v, ok := strings.Cut(strings.TrimSpace(line), ":")
@@ -50,10 +61,7 @@ func DefaultRoute(ctx context.Context, h *runtime.Host, inet6 bool) (Route, erro
 			r.Interface = strings.TrimSpace(v)
 		}
 	}
-	if r.Interface == "" {
-		return Route{}, fmt.Errorf("route %s: no interface in its answer %q", strings.Join(args, " "), out)
-	}
-	return r, nil
+	return r
 }
 
 // Interface is what ifconfig tells of one interface.
@@ -113,6 +121,9 @@ func GetInterface(ctx context.Context, h *runtime.Host, name string) (*Interface
 }
 
 // ParseIfconfig reads ifconfig's listing of one or more interfaces.
+// Continuation lines it does not know, and blank ones, are skipped; a
+// line that is neither a header nor indented, or an indented one before
+// any header, is an error.
 func ParseIfconfig(out string) ([]*Interface, error) {
 	var ifs []*Interface
 	var cur *Interface
@@ -122,7 +133,7 @@ func ParseIfconfig(out string) ([]*Interface, error) {
 		}
 		if line[0] != '\t' && line[0] != ' ' {
 			name, rest, ok := strings.Cut(line, ": ")
-			if !ok {
+			if !ok || name == "" || strings.IndexFunc(name, func(r rune) bool { return r <= ' ' || r == 0x7f }) >= 0 {
 				return nil, fmt.Errorf("ifconfig: unexpected line %q", line)
 			}
 			cur = &Interface{Name: name}
@@ -152,6 +163,9 @@ func ParseIfconfig(out string) ([]*Interface, error) {
 		}
 		t := strings.TrimSpace(line)
 		f := strings.Fields(t)
+		if len(f) == 0 {
+			continue // a blank continuation line says nothing
+		}
 		switch {
 		case strings.HasPrefix(t, "description: "):
 			cur.Description = strings.TrimPrefix(t, "description: ")
@@ -170,10 +184,11 @@ func ParseIfconfig(out string) ([]*Interface, error) {
 		case f[0] == "inet6" && len(f) >= 4 && f[2] == "prefixlen":
 			a, err := netip.ParseAddr(f[1])
 			n, err2 := strconv.Atoi(f[3])
-			if err != nil || err2 != nil {
+			p := netip.PrefixFrom(a.WithZone(""), n)
+			if err != nil || err2 != nil || !a.Is6() || !p.IsValid() {
 				return nil, fmt.Errorf("ifconfig: bad inet6 line %q", t)
 			}
-			cur.Inet6 = append(cur.Inet6, netip.PrefixFrom(a.WithZone(""), n))
+			cur.Inet6 = append(cur.Inet6, p)
 		}
 	}
 	return ifs, nil

@@ -273,11 +273,25 @@ func (m *module) autoip4Locked(t *starlark.Thread, b *starlark.Builtin, args sta
 	if err != nil {
 		return nil, err
 	}
-	unlock, err := LockAutoIP4(thread.Context(t), h)
+	return CallLocked(t, b, h, fn)
+}
+
+// CallLocked calls fn holding the host's identity lock (the AUTOIP4
+// lock), for net.autoip4_locked and jail.locked. A run that holds it
+// already just calls fn: an flock taken again by one process through a
+// second descriptor would wait for itself.
+func CallLocked(t *starlark.Thread, b *starlark.Builtin, h *runtime.Host, fn starlark.Callable) (starlark.Value, error) {
+	run := thread.Get(t)
+	if run.HoldsIdentityLock {
+		return starlark.Call(t, fn, nil, nil)
+	}
+	unlock, err := LockAutoIP4(run.Ctx, h)
 	if err != nil {
 		return nil, fail(b, err)
 	}
 	defer unlock()
+	run.HoldsIdentityLock = true
+	defer func() { run.HoldsIdentityLock = false }()
 	return starlark.Call(t, fn, nil, nil)
 }
 

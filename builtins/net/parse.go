@@ -52,12 +52,32 @@ func (a Addr) AddrText() string {
 }
 
 const (
-	ip4Accepted = `accepted: "none", or comma-separated entries [IFACE|]ADDR[/MASK] [ifconfig params], ` +
+	ip4Accepted = `"none", or comma-separated entries [IFACE|]ADDR[/MASK] [ifconfig params], ` +
 		`with IFACE an interface name or DEFAULT, ADDR an IPv4 address or AUTOIP4, ` +
 		`MASK a length 0-32 or a dotted netmask`
-	ip6Accepted = `accepted: "none", or comma-separated entries [IFACE|]ADDR[/LEN] [ifconfig params], ` +
+	ip6Accepted = `"none", or comma-separated entries [IFACE|]ADDR[/LEN] [ifconfig params], ` +
 		`with IFACE an interface name or DEFAULT, ADDR an IPv6 address, LEN 0-128`
 )
+
+// ValueError is a property value a parser here refuses. Its text names the
+// property, the part of the value at fault and what is accepted, so that
+// set and start refuse a value with the same words.
+type ValueError struct {
+	Property string // "ip4_addr"
+	Reason   string // what is wrong, naming the entry at fault
+	Accepted string // the accepted form
+	Err      error  // the cause, if any
+}
+
+func (e *ValueError) Error() string {
+	return e.Property + ": " + e.Reason + "; accepted: " + e.Accepted
+}
+
+func (e *ValueError) Unwrap() error { return e.Err }
+
+func valueError(prop, accepted string, err error, format string, args ...any) *ValueError {
+	return &ValueError{Property: prop, Reason: fmt.Sprintf(format, args...), Accepted: accepted, Err: err}
+}
 
 // ParseIP4Addr parses an ip4_addr value. "none" (and "-", an unset
 // property) give no entries. Errors name the property, the entry at fault
@@ -78,7 +98,7 @@ func parseAddrs(prop, value string, inet6 bool) ([]Addr, error) {
 		return nil, nil
 	}
 	if v == "" {
-		return nil, fmt.Errorf("%s: empty value; %s", prop, accepted)
+		return nil, valueError(prop, accepted, nil, "empty value")
 	}
 	var out []Addr
 	autos := 0
@@ -86,12 +106,12 @@ func parseAddrs(prop, value string, inet6 bool) ([]Addr, error) {
 		entry := strings.TrimSpace(raw)
 		a, err := parseEntry(entry, inet6)
 		if err != nil {
-			return nil, fmt.Errorf("%s: entry %d %q: %w; %s", prop, i+1, entry, err, accepted)
+			return nil, valueError(prop, accepted, err, "entry %d %q: %v", i+1, entry, err)
 		}
 		if a.Auto {
 			autos++
 			if autos > 1 {
-				return nil, fmt.Errorf("%s: entry %d %q: AUTOIP4 may appear once; %s", prop, i+1, entry, accepted)
+				return nil, valueError(prop, accepted, nil, "entry %d %q: AUTOIP4 may appear once", i+1, entry)
 			}
 		}
 		out = append(out, a)
@@ -148,6 +168,11 @@ func parseEntry(entry string, inet6 bool) (Addr, error) {
 		return a, fmt.Errorf("%q is not an IPv4 address", addr)
 	case ip.Zone() != "":
 		return a, fmt.Errorf("%q: a scoped address is not accepted here", addr)
+	}
+	// Loopback stays allowed: jails are commonly given 127.0.1.x on a
+	// cloned lo1.
+	if why := notUnicast(ip); why != "" {
+		return a, fmt.Errorf("%q is %s, not a unicast address", addr, why)
 	}
 	a.Address = ip
 	if !hasMask {
@@ -234,7 +259,7 @@ type NIC struct {
 // are the only MAC properties.
 const MaxNICs = 4
 
-const nicAccepted = `accepted: comma-separated NIC:BRIDGE entries (at most 4), NIC one of vnet0 vnet1 vnet2 vnet3 (each once), BRIDGE an interface name`
+const nicAccepted = `comma-separated NIC:BRIDGE entries (at most 4), NIC one of vnet0 vnet1 vnet2 vnet3 (each once), BRIDGE an interface name`
 
 // ParseInterfaces parses the interfaces property (`vnet0:bridge0,...`).
 // Unlike the original, an entry without ":" is refused, and NIC names are
@@ -242,13 +267,13 @@ const nicAccepted = `accepted: comma-separated NIC:BRIDGE entries (at most 4), N
 func ParseInterfaces(value string) ([]NIC, error) {
 	v := strings.TrimSpace(value)
 	if v == "" || v == "-" {
-		return nil, fmt.Errorf("interfaces: empty value; %s", nicAccepted)
+		return nil, valueError("interfaces", nicAccepted, nil, "empty value")
 	}
 	var out []NIC
 	seen := map[string]bool{}
 	entries := strings.Split(v, ",")
 	if len(entries) > MaxNICs {
-		return nil, fmt.Errorf("interfaces: %d entries, more than %d; %s", len(entries), MaxNICs, nicAccepted)
+		return nil, valueError("interfaces", nicAccepted, nil, "%d entries, more than %d", len(entries), MaxNICs)
 	}
 	for i, raw := range entries {
 		e := strings.TrimSpace(raw)
@@ -265,7 +290,7 @@ func ParseInterfaces(value string) ([]NIC, error) {
 			err = ValidInterfaceName(bridge)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("interfaces: entry %d %q: %w; %s", i+1, e, err, nicAccepted)
+			return nil, valueError("interfaces", nicAccepted, err, "entry %d %q: %v", i+1, e, err)
 		}
 		seen[nic] = true
 		out = append(out, NIC{Name: nic, Bridge: bridge, Index: i})
@@ -301,22 +326,22 @@ func VnetMAC(uuid string, index int) (host, jail string, err error) {
 // "HOSTMAC,JAILMAC", each 12 hex digits without separators, unicast and
 // different from each other. It returns the two MACs ("" for none).
 func ParseVnetMAC(value string) (host, jail string, err error) {
-	const accepted = `accepted: "none", or HOSTMAC,JAILMAC with each MAC 12 hex digits without separators (e.g. 02ff60a1b2c4,02ff60a1b2c5)`
+	const accepted = `"none", or HOSTMAC,JAILMAC with each MAC 12 hex digits without separators (e.g. 02ff60a1b2c4,02ff60a1b2c5)`
 	v := strings.TrimSpace(value)
 	if v == "none" || v == "-" {
 		return "", "", nil
 	}
 	parts := strings.Split(v, ",")
 	if len(parts) != 2 {
-		return "", "", fmt.Errorf("vnet MAC %q: not two MACs; %s", value, accepted)
+		return "", "", valueError("vnet MAC", accepted, nil, "%q: not two MACs", value)
 	}
 	for _, m := range parts {
 		if err := checkMAC12(m); err != nil {
-			return "", "", fmt.Errorf("vnet MAC %q: %w; %s", value, err, accepted)
+			return "", "", valueError("vnet MAC", accepted, err, "%q: %v", value, err)
 		}
 	}
 	if strings.EqualFold(parts[0], parts[1]) {
-		return "", "", fmt.Errorf("vnet MAC %q: both sides have the same MAC; %s", value, accepted)
+		return "", "", valueError("vnet MAC", accepted, nil, "%q: both sides have the same MAC", value)
 	}
 	return parts[0], parts[1], nil
 }
@@ -361,6 +386,20 @@ func ValidMAC(m string) error {
 	return nil
 }
 
+// notUnicast says why ip cannot be an interface's own address or a
+// gateway ("the unspecified address", ...), or is "" when it can.
+func notUnicast(ip netip.Addr) string {
+	switch {
+	case ip.IsUnspecified():
+		return "the unspecified address"
+	case ip.IsMulticast():
+		return "a multicast address"
+	case ip.Is4() && ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
+		return "the broadcast address"
+	}
+	return ""
+}
+
 // ParseDefaultRouter checks defaultrouter (IPv4) or defaultrouter6
 // (IPv6; a link-local gateway may carry its %interface). "none" gives an
 // invalid Addr and no error.
@@ -369,17 +408,33 @@ func ParseDefaultRouter(value string, inet6 bool) (netip.Addr, error) {
 	if inet6 {
 		prop, fam = "defaultrouter6", "IPv6"
 	}
+	accepted := fmt.Sprintf(`"none" or one unicast %s address without mask, not loopback`, fam)
+	if inet6 {
+		accepted += ` (a link-local address may carry its %interface, e.g. fe80::1%vnet0)`
+	}
 	v := strings.TrimSpace(value)
 	if v == "none" || v == "-" {
 		return netip.Addr{}, nil
 	}
 	a, err := netip.ParseAddr(v)
-	ok := err == nil && (inet6 && a.Is6() && !a.Is4In6() || !inet6 && a.Is4())
-	if ok && a.Zone() != "" {
-		ok = a.IsLinkLocalUnicast() && ValidInterfaceName(a.Zone()) == nil
+	if err != nil || !(inet6 && a.Is6() && !a.Is4In6() || !inet6 && a.Is4()) {
+		return netip.Addr{}, valueError(prop, accepted, err, "%q is not a unicast %s address", value, fam)
 	}
-	if !ok || a.IsUnspecified() || a.IsMulticast() {
-		return netip.Addr{}, fmt.Errorf("%s: %q is not a unicast %s address; accepted: \"none\" or one %s address without mask", prop, value, fam, fam)
+	if a.Zone() != "" {
+		if !a.IsLinkLocalUnicast() {
+			return netip.Addr{}, valueError(prop, accepted, nil, "%q: only a link-local gateway takes a %%interface", value)
+		}
+		if err := ValidInterfaceName(a.Zone()); err != nil {
+			return netip.Addr{}, valueError(prop, accepted, err, "%q: %v", value, err)
+		}
+	}
+	why := notUnicast(a)
+	if why == "" && a.IsLoopback() {
+		// A route to the loopback interface sends nothing anywhere.
+		why = "a loopback address"
+	}
+	if why != "" {
+		return netip.Addr{}, valueError(prop, accepted, nil, "%q is %s, not a gateway", value, why)
 	}
 	return a, nil
 }

@@ -145,8 +145,10 @@ func namesOf(v starlark.Value) ([]string, error) {
 // CheckResolver refuses a root whose resolv.conf names no nameserver: pkg
 // there cannot resolve its repository.
 func CheckResolver(h *runtime.Host, root string) error {
-	p := root + "/etc/resolv.conf"
-	b, err := h.ReadFile(p)
+	// Read inside the root: the jail's file may be a symlink to the host.
+	r := h.InRoot(root)
+	p := r.Path("etc/resolv.conf")
+	b, err := r.ReadFile("etc/resolv.conf")
 	if err != nil && !errors.Is(err, runtime.ErrNotExist) {
 		return err
 	}

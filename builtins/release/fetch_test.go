@@ -112,9 +112,12 @@ func hostState(t *testing.T, s *sandboxtest.Sandbox) string {
 		t.Fatal(err)
 	}
 	b.WriteString(mp)
-	for _, d := range []string{"/iocage/tags", "/tmp/iocage", "/iocage/download"} {
+	for _, d := range []string{"/iocage/tags", jail.FstabDir, "/iocage/download"} {
 		ents, _ := s.Host.ReadDir(d)
 		for _, e := range ents {
+			if strings.HasSuffix(e.Name(), ".lock") {
+				continue // iocage's locks are made once and kept
+			}
 			b.WriteString(d + "/" + e.Name() + "\n")
 		}
 	}

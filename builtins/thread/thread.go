@@ -30,6 +30,10 @@ type Run struct {
 	// Undo collects the inverse of every change, rolled back when the run
 	// fails.
 	Undo *Undo
+	// HoldsIdentityLock is true while the run holds the host's identity
+	// lock (jail.locked, net.autoip4_locked): a nested call must not take
+	// the flock again, which would wait for itself.
+	HoldsIdentityLock bool
 }
 
 // Set attaches r to t.

@@ -143,6 +143,7 @@ func TestChangeArgvSortedAndChecked(t *testing.T) {
 		"option-like name":   Promote(ctx, h, "-f"),
 		"empty set":          Set(ctx, h, "tank/b", nil),
 		"two @":              Rename(ctx, h, "tank/a@b@c", "tank/x", false, false),
+		"rename -p -r":       Rename(ctx, h, "tank/a@s", "tank/b@s", true, true),
 	} {
 		if err == nil {
 			t.Errorf("%s: succeeded, want an error", name)

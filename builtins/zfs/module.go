@@ -62,7 +62,7 @@ var Docs = map[string]string{
 	"zfs.promote":  "zfs.promote(name)\n\nMakes clone name independent of its origin: the origin's snapshots up to\nthe clone point move to it. Fails when name is not a clone. Undone by promoting the former origin\nback (one `zfs get origin` first).",
 	"zfs.rollback": "zfs.rollback(snapshot, destroy_recent=False)\n\nReturns the filesystem to snapshot, discarding later changes. zfs refuses\nwhen later snapshots exist unless destroy_recent, which destroys them. Final: a run that fails\nlater does not bring back what it discarded.",
 	"zfs.destroy":  "zfs.destroy(name, recursive=False, clones=False, force=False)\n\nDestroys a dataset or snapshot; recursive: its children and snapshots too;\nclones: also every clone depending on it (zfs destroy -R); force:\nunmount busy file systems. Without clones, a dataset whose snapshots\nhave clones is refused with an error naming them. Final: a run that\nfails later does not bring it back.",
-	"zfs.rename":   "zfs.rename(name, new_name, parents=False, recursive=False)\n\nRenames a dataset (parents: create missing parents of new_name) or a\nsnapshot (recursive: the same snapshot of every descendant). Undone by renaming\nback.",
+	"zfs.rename":   "zfs.rename(name, new_name, parents=False, recursive=False)\n\nRenames a dataset (parents: create missing parents of new_name) or a\nsnapshot (recursive: the same snapshot of every descendant); not both, as\nzfs rename refuses -p with -r. Undone by renaming back.",
 	"zfs.set":      "zfs.set(name, properties={}, **props)\n\nSets properties (user properties as \"org.x:y\" keys of the dict) in one\nzfs process. Fails on an unknown native property or bad value. Undone with the\nvalues and sources read just before (one `zfs get`): local ones set\nback in one `zfs set`, the others inherited again.",
 	"zfs.inherit":  "zfs.inherit(name, property, recursive=False)\n\nClears a local property so the inherited value applies again (a user\nproperty with no inherited value becomes unset). Undone by setting\nthe local value read just before back on name.",
 	"zfs.send":     "zfs.send(snapshot, file, base=\"\", intermediates=False, replicate=False)\n\nWrites a send stream of snapshot to the host file (replaced): full, or\nincremental from base (\"@snap\" or a full name; intermediates: with the\nsnapshots in between), or with replicate the whole tree with properties\nand snapshots (zfs send -R). Streamed, never held in memory.",
@@ -283,6 +283,9 @@ func (m *module) rename(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 	var parents, recursive bool
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "name", &name, "new_name", &to, "parents?", &parents, "recursive?", &recursive); err != nil {
 		return nil, err
+	}
+	if parents && recursive {
+		return fail(b, fmt.Errorf("parents=True and recursive=True cannot be combined: zfs rename refuses -p with -r (parents is for a dataset, recursive for a snapshot)"))
 	}
 	h := m.host(t)
 	if err := Rename(ctxOf(t), h, name, to, parents, recursive); err != nil {

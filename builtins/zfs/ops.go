@@ -340,6 +340,10 @@ func Dependents(ctx context.Context, h *runtime.Host, name string) ([]string, er
 // Rename renames a dataset; parents creates missing parents, recursive
 // renames a snapshot of every descendant.
 func Rename(ctx context.Context, h *runtime.Host, from, to string, parents, recursive bool) error {
+	if parents && recursive {
+		// OpenZFS: "-p and -r options are mutually exclusive".
+		return fmt.Errorf("rename %s: parents and recursive together are refused by zfs rename (-p makes a dataset's parents, -r renames a snapshot of every descendant)", from)
+	}
 	for _, n := range []string{from, to} {
 		if err := CheckName(n); err != nil {
 			return err

@@ -16,7 +16,17 @@ import (
 	"github.com/iocage/iocage/runtime/sandbox/sandboxtest"
 )
 
-func TestMain(m *testing.M) { sandboxtest.Main(m) }
+// TestMain serves the sandbox's helper processes and, with
+// IOCAGE_TEST_MAIN=1, is the iocage program itself, for tests that need
+// several iocage processes at once.
+func TestMain(m *testing.M) {
+	if os.Getenv(envTestMain) == "1" {
+		main()
+	}
+	sandboxtest.Main(m)
+}
+
+const envTestMain = "IOCAGE_TEST_MAIN"
 
 type result struct {
 	Stdout, Stderr string

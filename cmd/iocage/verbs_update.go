@@ -43,7 +43,13 @@ func init() {
 			ArgsUsage: "FILE|- [PROPERTY=VALUE ...]",
 			Description: "The jail keeps its UUID and tag unless another jail has them: then it gets a fresh UUID " +
 				"(its MACs and addresses cleared) or a _N suffixed tag. PROPERTY=VALUE assignments are applied. " +
+				"The stream is trusted with nothing: its properties must pass the checks of set, and unless " +
+				"--keep-hooks the host-side hooks, the delegated dataset and the jail's privileges get this host's " +
+				"defaults and hook files and fstab entries are moved aside (NAME.imported); import says what it dropped. " +
 				"A failed import leaves nothing behind. Columns: UUID TAG.",
-			Params: []param{{Name: "file"}, {Name: "props", Props: true, Optional: true}}},
+			Params: []param{{Name: "file"}, {Name: "props", Props: true, Optional: true}},
+			Flags: []cli.Flag{
+				&cli.BoolFlag{Name: "keep-hooks", Usage: "keep the stream's host-side hooks, hook files, fstab, delegated dataset and jail privileges"},
+			}},
 	)
 }

@@ -143,7 +143,7 @@ func initMain(args []string) int {
 	if err := json.Unmarshal([]byte(args[0]), &cfg); err != nil {
 		return fail("config: %v", err)
 	}
-	if err := unix.Sethostname([]byte(cfg.Hostname)); err != nil {
+	if err := unix.Sethostname(utsName(cfg.Hostname)); err != nil {
 		return fail("sethostname %q: %v", cfg.Hostname, err)
 	}
 	_ = os.Remove(cfg.Socket)
@@ -271,7 +271,7 @@ func (s *initServer) serve(conn *net.UnixConn) {
 		writeResponse(conn, &response{})
 	case "hostname":
 		closeAll(files)
-		if err := unix.Sethostname([]byte(req.Hostname)); err != nil {
+		if err := unix.Sethostname(utsName(req.Hostname)); err != nil {
 			writeResponse(conn, &response{Error: err.Error()})
 			return
 		}
@@ -388,4 +388,16 @@ func executable(p string) error {
 		return syscall.EACCES
 	}
 	return nil
+}
+
+// utsName is the part of a jail's host.hostname that Linux's UTS
+// namespace holds: FreeBSD takes up to MAXHOSTNAMELEN-1 (255) bytes,
+// Linux 64. jls reads the whole value from the jail's record; only what
+// the jail's processes see of it is cut.
+func utsName(h string) []byte {
+	const linuxMax = 64
+	if len(h) > linuxMax {
+		h = h[:linuxMax]
+	}
+	return []byte(h)
 }

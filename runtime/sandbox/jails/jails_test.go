@@ -323,7 +323,10 @@ func TestJlsFormats(t *testing.T) {
 			`{"jid":1,"ipv4":"10.1.2.3","hostname":"alpha.example","path":"` + ra + `"}, ` +
 			`{"jid":2,"ipv4":"","hostname":"my beta","path":"` + rb + `"}]}}` + "\n"},
 		{[]string{"--libxo=json", "-n", "-j", "alpha", "jid", "ip4.addr", "persist", "allow.mount"},
-			`{"__version": "2", "jail-information": {"jail": [{"jid":"1","ip4.addr":["10.1.2.3", "10.1.2.4"],"persist":true,"allow.mount":false}]}}` + "\n"},
+			`{"__version": "2", "jail-information": {"jail": [{"jid":"1", "ip4.addr": ["10.1.2.3","10.1.2.4"],"persist":true,"allow.mount":false}]}}` + "\n"},
+		{[]string{"--libxo", "json", "jid", "name", "ip4.addr", "host.hostname"}, `{"__version": "2", "jail-information": {"jail": [` +
+			`{"jid":"1","name":"alpha", "ip4.addr": ["10.1.2.3","10.1.2.4"],"host.hostname":"alpha.example"}, ` +
+			`{"jid":"2","name":"beta", "ip4.addr": [],"host.hostname":"my beta"}]}}` + "\n"},
 	}
 	for _, tc := range tests {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
@@ -794,4 +797,21 @@ func BenchmarkJexec(b *testing.B) {
 			exec1(runtime.Jexec, "bench", "/bin/true")
 		}
 	})
+}
+
+// libxo escapes only backslash, double quote, newline and carriage return
+// in JSON strings; a hostname's other control characters go out raw.
+func TestJlsJSONHostileHostname(t *testing.T) {
+	s := sandboxtest.New(t)
+	ra := jailRoot(t, s, "alpha")
+	host := "x\" y\\z\n77 ioc-fake /fake\r\tend"
+	mustRun(t, s, runtime.Jail, "-c", "name=alpha", "host.hostname="+host, "path="+ra, "persist")
+	got := mustRun(t, s, runtime.Jls, "--libxo", "json", "name", "host.hostname")
+	want := `{"__version": "2", "jail-information": {"jail": [{"name":"alpha","host.hostname":"x\" y\\z\n77 ioc-fake /fake\r` + "\t" + `end"}]}}` + "\n"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("jls --libxo json (-want +got):\n%s", diff)
+	}
+	if got := mustRun(t, s, runtime.Jls, "-j", "alpha", "host.hostname"); got != host+"\n" {
+		t.Errorf("jls host.hostname = %q, want %q", got, host+"\n")
+	}
 }

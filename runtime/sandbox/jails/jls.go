@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/iocage/iocage/runtime/sandbox/model"
 )
@@ -72,27 +73,52 @@ func libxoArgs(args []string) (rest []string, json, pretty bool, err error) {
 }
 
 // field is one value jls emits: its libxo name, its text rendering and its
-// JSON rendering.
+// JSON rendering. A list field (list true) is an address list, which
+// libxo opens as a list of its own: json then holds its items.
 type field struct {
 	key  string
 	text string
 	json string
+	list bool
 }
 
+// jsonString renders s as libxo does in JSON: only backslash, double
+// quote, newline and carriage return are escaped; other control
+// characters go out raw. A value that is not UTF-8 stops at its first
+// bad byte, where libxo's conversion gives up.
 func jsonString(s string) string {
-	b, _ := json.Marshal(s)
-	return string(b)
+	var b strings.Builder
+	b.WriteByte('"')
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		switch r {
+		case '\\', '"':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		default:
+			b.WriteString(s[i : i+n])
+		}
+		i += n
+	}
+	b.WriteByte('"')
+	return b.String()
 }
 
+// jsonList renders the items of an address list: libxo separates the
+// values of a list with a bare comma.
 func jsonList(vals []string) string {
-	if len(vals) == 0 {
-		return "[]"
-	}
 	q := make([]string, len(vals))
 	for i, v := range vals {
 		q[i] = jsonString(v)
 	}
-	return "[" + strings.Join(q, ", ") + "]"
+	return strings.Join(q, ",")
 }
 
 func jlsMain(e *model.Env) int {
@@ -249,8 +275,8 @@ func jlsRow(r *Record, pflags int, params []string, asJSON bool) []field {
 			{key: "name", json: jsonString(r.Name)},
 			{key: "state", json: jsonString("ACTIVE")},
 			{key: "cpusetid", json: r.Params["cpuset.id"]},
-			{key: "ipv4_addrs", json: jsonList(r.IP4)},
-			{key: "ipv6_addrs", json: jsonList(r.IP6)},
+			{key: "ipv4_addrs", json: jsonList(r.IP4), list: true},
+			{key: "ipv6_addrs", json: jsonList(r.IP6), list: true},
 		}
 	case pflags&printDefault != 0:
 		first := field{key: "jid", json: strconv.Itoa(r.JID)}
@@ -284,7 +310,7 @@ func jlsRow(r *Record, pflags int, params []string, asJSON bool) []field {
 			if v != "" {
 				list = strings.Split(v, ",")
 			}
-			f.json = jsonList(list)
+			f.json, f.list = jsonList(list), true
 		}
 		switch {
 		case (k.kind == kIP4 || k.kind == kIP6) && v == "":
@@ -339,15 +365,27 @@ func jlsQuote(v string, pflags int) string {
 }
 
 // writeJSON prints libxo's JSON: the version, then the jail-information
-// container with the list of jails.
+// container with the list of jails. Within a jail, libxo puts a bare comma
+// before a value and ", " before a list (xo_do_open_list), which it opens
+// as "name": [.
 func writeJSON(e *model.Env, rows [][]field, pretty bool) int {
 	var inst []string
 	for _, row := range rows {
-		var fs []string
-		for _, f := range row {
-			fs = append(fs, jsonString(f.key)+":"+f.json)
+		var b strings.Builder
+		for i, f := range row {
+			if f.list {
+				if i > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(jsonString(f.key) + ": [" + f.json + "]")
+				continue
+			}
+			if i > 0 {
+				b.WriteString(",")
+			}
+			b.WriteString(jsonString(f.key) + ":" + f.json)
 		}
-		inst = append(inst, "{"+strings.Join(fs, ",")+"}")
+		inst = append(inst, "{"+b.String()+"}")
 	}
 	out := `{"__version": "2", "jail-information": {"jail": [` + strings.Join(inst, ", ") + "]}}\n"
 	if pretty {

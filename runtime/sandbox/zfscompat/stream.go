@@ -161,11 +161,12 @@ func zfsReceive(e *model.Env, args []string) int {
 		&unrootWriter{e: e, w: e.Stdout}, &errb)
 	msg := unroot(e.SB, errb.String())
 	if has(opts, 'u') && rc != 0 {
-		// zfs-fuse mounts what it received and fails when it cannot;
-		// with -u OpenZFS never tries, so only other errors count.
+		// zfs-fuse mounts (and shares) what it received and fails when
+		// it cannot; with -u OpenZFS never tries, so only other errors
+		// count.
 		var kept []string
 		for _, l := range strings.SplitAfter(msg, "\n") {
-			if l != "" && !strings.HasPrefix(l, "cannot mount '") {
+			if l != "" && !strings.HasPrefix(l, "cannot mount '") && !strings.HasPrefix(l, "cannot share '") {
 				kept = append(kept, l)
 			}
 		}

@@ -215,6 +215,15 @@ func zfsRename(e *model.Env, args []string) int {
 	if rc != 0 {
 		return rc
 	}
+	// OpenZFS's zfs_do_rename refuses these pairs after counting the
+	// operands, with its usage (exit 2).
+	for _, pair := range [][2]byte{{'u', 'p'}, {'p', 'r'}} {
+		if has(opts, pair[0]) && has(opts, pair[1]) {
+			fmt.Fprintf(e.Stderr, "-%c and -%c options are mutually exclusive\n", pair[0], pair[1])
+			fmt.Fprint(e.Stderr, zfsUsage)
+			return 2
+		}
+	}
 	argv := append(append([]string{"rename"}, flagArgs(opts, "pr")...), rest...)
 	if strings.Contains(rest[0], "@") {
 		return fuse(e, argv...) // a snapshot: nothing is mounted
