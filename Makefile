@@ -54,6 +54,11 @@ fuzz:
 		done; \
 	done
 
+# Crash safety in full: iocage killed (SIGKILL) after every one of its
+# host changes, not the sample `make test` runs.
+crash: deps
+	$(GO) test -p 1 -timeout 60m -run 'TestKill' ./cmd/iocage -args -crash-all
+
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)
 
@@ -74,4 +79,4 @@ install: build
 clean:
 	rm -rf bin
 
-.PHONY: all build deps test demo fuzz bench lint install clean
+.PHONY: all build deps test demo crash fuzz bench lint install clean

@@ -110,6 +110,9 @@ func (h *Host) GoZFS(ctx context.Context, change bool, argv []string, fn func() 
 	if err != nil {
 		return zfsError(err)
 	}
+	if change {
+		h.madeChange()
+	}
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -163,6 +164,13 @@ type Options struct {
 	Trace  io.Writer // when set, each command is printed here as it finishes
 	DryRun bool
 	Out    io.Writer // where dry-run prints changes; defaults to os.Stderr
+	// KillAfterChange, when > 0, kills this process with SIGKILL as soon
+	// as its KillAfterChange-th change has been made: crash tests use it
+	// to prove that the next iocage takes back what a killed one did.
+	// KillWith "hup" sends SIGHUP instead (the run is interrupted and
+	// rolls back), "panic" panics (a bug in a builtin).
+	KillAfterChange int
+	KillWith        string
 }
 
 // Host is the seam. It is safe for concurrent use.
@@ -179,6 +187,7 @@ type Host struct {
 	// that a verb failing at any step leaves the host as it was.
 	failAt  int
 	changes int
+	made    int // changes made, for KillAfterChange
 }
 
 // ErrInjected is the error of a change failed by InjectFailure.
@@ -205,6 +214,30 @@ func (h *Host) injected() bool {
 	defer h.mu.Unlock()
 	h.changes++
 	return h.failAt > 0 && h.changes == h.failAt
+}
+
+// madeChange counts a change that was made, and kills the process when
+// Options.KillAfterChange says so.
+func (h *Host) madeChange() {
+	if h.opts.KillAfterChange <= 0 {
+		return
+	}
+	h.mu.Lock()
+	h.made++
+	kill := h.made == h.opts.KillAfterChange
+	h.mu.Unlock()
+	if !kill {
+		return
+	}
+	switch h.opts.KillWith {
+	case "hup":
+		_ = syscall.Kill(os.Getpid(), syscall.SIGHUP)
+	case "panic":
+		panic(fmt.Sprintf("runtime: panic injected after change %d", h.opts.KillAfterChange))
+	default:
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {} // the signal is on its way; make nothing more
+	}
 }
 
 // New wraps a backend.
@@ -308,7 +341,13 @@ func (h *Host) Run(ctx context.Context, c *Cmd) (*Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("%s: %w", line, err)
 	}
-	if ctx.Err() != nil {
+	if c.Change && code == 0 {
+		h.madeChange()
+	}
+	// A command that succeeded made its change even when an interrupt
+	// arrived meanwhile: reporting it as failed would keep its undo step
+	// from being recorded, and the change would survive the rollback.
+	if ctx.Err() != nil && code != 0 {
 		return res, fmt.Errorf("%s: %w", line, ctx.Err())
 	}
 	if code != 0 {
@@ -389,6 +428,9 @@ func (h *Host) fileChange(desc string, do func() error) error {
 		code = 1
 	}
 	h.note(Event{Cmd: desc, Duration: time.Since(start), ExitCode: code})
+	if err == nil {
+		h.madeChange()
+	}
 	return err
 }
 

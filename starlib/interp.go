@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -32,7 +33,10 @@ const DefaultStepLimit = 100_000_000
 
 // Options configure an interpreter.
 type Options struct {
-	Host        *runtime.Host
+	Host *runtime.Host
+	// Journal, when set, keeps the run's undo log on disk, so that a run
+	// killed half-way is taken back by the next iocage.
+	Journal     *thread.Journal
 	Stdin       io.Reader
 	Stdout      io.Writer
 	Stderr      io.Writer
@@ -160,7 +164,7 @@ func (in *Interp) newThread(ctx context.Context, name string) (t *starlark.Threa
 		Stderr:      in.opts.Stderr,
 		Interactive: in.opts.Interactive,
 		Stdin:       in.opts.Stdin,
-		Undo:        &thread.Undo{},
+		Undo:        thread.NewUndo(in.opts.Host, in.opts.Journal),
 	})
 	done := make(chan struct{})
 	go func() {
@@ -354,11 +358,12 @@ func (in *Interp) RunMain(ctx context.Context, module string, args []string) (st
 // call calls fn on t; when it fails, the changes the run made (and did not
 // commit) are undone, newest first.
 func (in *Interp) call(t *starlark.Thread, fn starlark.Callable, kwargs []starlark.Tuple) (starlark.Value, error) {
-	v, err := starlark.Call(t, fn, nil, kwargs)
+	r := thread.Get(t)
+	defer r.Undo.Journal.Close()
+	v, err := callRecovering(t, fn, kwargs)
 	if err == nil {
 		return v, nil
 	}
-	r := thread.Get(t)
 	if n := r.Undo.Len(); n > 0 {
 		fmt.Fprintf(in.opts.Stderr, "iocage: undoing %d change(s) of the failed run\n", n)
 		if uerr := r.Undo.Rollback(r.Ctx); uerr != nil {
@@ -366,6 +371,17 @@ func (in *Interp) call(t *starlark.Thread, fn starlark.Callable, kwargs []starla
 		}
 	}
 	return nil, err
+}
+
+// callRecovering is starlark.Call with a panic (a bug in a builtin) made
+// the run's failure, so that its changes are still taken back.
+func callRecovering(t *starlark.Thread, fn starlark.Callable, kwargs []starlark.Tuple) (v starlark.Value, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			v, err = nil, fmt.Errorf("internal error, a bug in iocage (please report it with this text): %v\n%s", p, debug.Stack())
+		}
+	}()
+	return starlark.Call(t, fn, nil, kwargs)
 }
 
 func (in *Interp) displayName(k modKey) string {

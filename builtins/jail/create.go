@@ -3,7 +3,7 @@ package jail
 // The builtins of create and clone (lifecycle.md §2, §3; layout.md §3):
 // resolving a new jail (jail.new) and the host steps that make its
 // datasets and initial files. Each step is one meaningful host call and
-// pushes its inverse on the run's undo log, so a create that fails at any
+// journals its inverse on the run's undo log before it (create_undo.go), so a create that fails at any
 // step leaves nothing behind.
 
 import (
@@ -130,23 +130,6 @@ func specArg(v starlark.Value) (*Spec, error) {
 	return s.s, nil
 }
 
-// createUndo records how to take back a change.
-func createUndo(t *starlark.Thread, desc string, fn func(ctx context.Context) error) {
-	thread.UndoOf(t).Push(desc, fn)
-}
-
-// undoDestroy is the inverse of making a dataset or snapshot: destroying
-// it, with its descendants. What is already gone is fine.
-func undoDestroy(t *starlark.Thread, h *runtime.Host, name string) {
-	createUndo(t, "zfs destroy -r "+name, func(ctx context.Context) error {
-		err := zfs.Destroy(ctx, h, name, zfs.DestroyOptions{Recursive: true, Force: true})
-		if errors.Is(err, runtime.ErrNotExist) {
-			return nil
-		}
-		return err
-	})
-}
-
 func newSpec(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var props *starlark.Dict
 	var dv, sv, jv starlark.Value = starlark.None, starlark.None, starlark.None
@@ -232,10 +215,9 @@ func snapshotTree(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "snapshot", &snap); err != nil {
 		return nil, err
 	}
-	if err := zfs.Snapshot(ctxOf(t), h, snap, true); err != nil {
+	if err := makeDataset(thread.UndoOf(t), snap, func() error { return zfs.Snapshot(ctxOf(t), h, snap, true) }); err != nil {
 		return fail(b, err)
 	}
-	undoDestroy(t, h, snap)
 	return starlark.None, nil
 }
 
@@ -249,10 +231,11 @@ func receiveCopy(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args 
 	if err != nil {
 		return fail(b, err)
 	}
-	// Pushed first: a receive that fails half-way may leave a partial
-	// dataset behind.
-	undoDestroy(t, h, s.Dataset)
-	if err := zfs.Transfer(ctxOf(t), h, snap, s.Dataset, zfs.SendOptions{Replicate: true}, zfs.ReceiveOptions{}); err != nil {
+	// Kept when it fails: a receive that fails half-way may leave a
+	// partial dataset behind.
+	if err := makeDatasetKeep(thread.UndoOf(t), s.Dataset, func() error {
+		return zfs.Transfer(ctxOf(t), h, snap, s.Dataset, zfs.SendOptions{Replicate: true}, zfs.ReceiveOptions{})
+	}); err != nil {
 		return fail(b, err)
 	}
 	return starlark.None, nil
@@ -330,10 +313,9 @@ func createFS(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args sta
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := zfs.Create(ctxOf(t), h, name, parents, pm); err != nil {
+	if err := makeDataset(thread.UndoOf(t), name, func() error { return zfs.Create(ctxOf(t), h, name, parents, pm) }); err != nil {
 		return fail(b, err)
 	}
-	undoDestroy(t, h, name)
 	return starlark.None, nil
 }
 
@@ -370,7 +352,7 @@ func cloneTree(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 			return fail(b, err)
 		}
 	}
-	made, err := CloneTree(ctxOf(t), h, source, snap, s.Dataset, pm, func(name string) { undoDestroy(t, h, name) })
+	made, err := CloneTree(ctxOf(t), h, source, snap, s.Dataset, pm, thread.UndoOf(t))
 	if err != nil {
 		return fail(b, err)
 	}
@@ -378,10 +360,10 @@ func cloneTree(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 }
 
 // CloneTree clones source@snap and each descendant having @snap to the
-// same place under target. made is called after each clone (the undo).
+// same place under target, each undone on u with `zfs destroy -r`.
 // Descendants without the snapshot were made after it, so the snapshot's
 // state has none: they are skipped, where the shell iocage failed half-way.
-func CloneTree(ctx context.Context, h *runtime.Host, source, snap, target string, props map[string]string, made func(string)) ([]string, error) {
+func CloneTree(ctx context.Context, h *runtime.Host, source, snap, target string, props map[string]string, u *thread.Undo) ([]string, error) {
 	ds, err := zfs.List(ctx, h, zfs.ListOptions{Roots: []string{source}, Recursive: true, Types: []string{"filesystem", "snapshot"}})
 	if err != nil {
 		return nil, err
@@ -423,10 +405,9 @@ func CloneTree(ctx context.Context, h *runtime.Host, source, snap, target string
 		case "/data":
 			opts = map[string]string{"mountpoint": "none", "jailed": "on"}
 		}
-		if err := zfs.Clone(ctx, h, fs+"@"+snap, dst, false, opts); err != nil {
+		if err := makeDataset(u, dst, func() error { return zfs.Clone(ctx, h, fs+"@"+snap, dst, false, opts) }); err != nil {
 			return out, err
 		}
-		made(dst)
 		out = append(out, dst)
 	}
 	return out, nil
@@ -440,11 +421,12 @@ func cloneBase(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 	base := BaseDS(s.Pool, s.Release)
 	for _, fs := range BaseFilesystems {
 		dst := s.Dataset + "/root/" + fs
-		err := zfs.Clone(ctxOf(t), h, base+"/"+fs+"@"+s.UUID, dst, false, map[string]string{"compression": "lz4", "readonly": "on"})
+		err := makeDataset(thread.UndoOf(t), dst, func() error {
+			return zfs.Clone(ctxOf(t), h, base+"/"+fs+"@"+s.UUID, dst, false, map[string]string{"compression": "lz4", "readonly": "on"})
+		})
 		if err != nil {
 			return fail(b, err)
 		}
-		undoDestroy(t, h, dst)
 	}
 	return starlark.None, nil
 }
@@ -506,10 +488,11 @@ func createData(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args s
 	if ok {
 		return starlark.String(name), nil
 	}
-	if err := zfs.Create(ctx, h, name, true, map[string]string{"compression": "lz4", "jailed": "on", "mountpoint": "none"}); err != nil {
+	if err := makeDataset(thread.UndoOf(t), name, func() error {
+		return zfs.Create(ctx, h, name, true, map[string]string{"compression": "lz4", "jailed": "on", "mountpoint": "none"})
+	}); err != nil {
 		return fail(b, err)
 	}
-	undoDestroy(t, h, name)
 	return starlark.String(name), nil
 }
 
@@ -522,16 +505,25 @@ func linkTag(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args star
 	if err != nil {
 		return fail(b, err)
 	}
-	if old, err := h.Readlink(link); err == nil {
-		if err := h.Remove(link); err != nil {
-			return fail(b, err)
-		}
-		createUndo(t, "ln -s "+old+" "+link, func(context.Context) error { return h.Symlink(old, link) })
+	old, err := h.Readlink(link)
+	replaced := err == nil
+	desc := "rm " + link
+	if replaced {
+		desc += "; ln -s " + old + " " + link
 	}
-	if err := h.Symlink(s.Mountpoint, link); err != nil {
+	// One step for both changes, kept when the second fails: the link
+	// replaced comes back then too.
+	err = thread.UndoOf(t).DoKeep(desc, tagLinkStep(link, s.Mountpoint, old), func() error {
+		if replaced {
+			if err := h.Remove(link); err != nil {
+				return err
+			}
+		}
+		return h.Symlink(s.Mountpoint, link)
+	})
+	if err != nil {
 		return fail(b, err)
 	}
-	createUndo(t, "rm "+link, func(context.Context) error { return createRemoveIfExists(h, link) })
 	return starlark.None, nil
 }
 
@@ -542,22 +534,18 @@ func createRemoveIfExists(h *runtime.Host, p string) error {
 	return h.Remove(p)
 }
 
-// createWriteUndoable writes a host file and pushes the restoration of what was
+// createWriteUndoable writes a host file, undone by restoring what was
 // there (its old contents, or nothing).
 func createWriteUndoable(t *starlark.Thread, h *runtime.Host, p string, data []byte, perm fs.FileMode) error {
 	old, rerr := h.ReadFile(p)
 	if rerr != nil && !errors.Is(rerr, runtime.ErrNotExist) {
 		return rerr
 	}
-	if err := h.WriteFile(p, data, perm); err != nil {
-		return err
-	}
+	desc := "restore " + p
 	if rerr != nil {
-		createUndo(t, "rm "+p, func(context.Context) error { return createRemoveIfExists(h, p) })
-	} else {
-		createUndo(t, "restore "+p, func(context.Context) error { return h.WriteFile(p, old, perm) })
+		desc = "rm " + p
 	}
-	return nil
+	return undoable(t, desc, fileRestoreStep(p, old, rerr == nil, perm), func() error { return h.WriteFile(p, data, perm) })
 }
 
 // FstabTemplate is the fstab a new jail gets: comments only.
@@ -590,10 +578,9 @@ func writeFstabTemplate(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin
 			return starlark.None, nil
 		}
 		backup := p + "." + s.UUID
-		if err := h.Rename(p, backup); err != nil {
+		if err := undoable(t, "mv "+backup+" "+p, fileRenameStep(backup, p), func() error { return h.Rename(p, backup) }); err != nil {
 			return fail(b, err)
 		}
-		createUndo(t, "mv "+backup+" "+p, func(context.Context) error { return h.Rename(backup, p) })
 	}
 	if err := createWriteUndoable(t, h, p, []byte(FstabTemplate), 0o644); err != nil {
 		return fail(b, err)
@@ -662,21 +649,12 @@ func rootWriteUndoable(t *starlark.Thread, r *runtime.RootDir, rel string, data 
 	if rerr != nil && !errors.Is(rerr, runtime.ErrNotExist) {
 		return rerr
 	}
-	if err := r.WriteFile(rel, data, perm); err != nil {
-		return err
-	}
 	p := r.Path(rel)
+	desc := "restore " + p
 	if rerr != nil {
-		createUndo(t, "rm "+p, func(context.Context) error {
-			if err := r.Remove(rel); err != nil && !errors.Is(err, runtime.ErrNotExist) {
-				return err
-			}
-			return nil
-		})
-	} else {
-		createUndo(t, "restore "+p, func(context.Context) error { return r.WriteFile(rel, old, perm) })
+		desc = "rm " + p
 	}
-	return nil
+	return undoable(t, desc, rootFileRestoreStep(r.Path(""), rel, old, rerr == nil, perm), func() error { return r.WriteFile(rel, data, perm) })
 }
 
 var uuidInText = regexp.MustCompile(`\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b`)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/iocage/iocage/builtins/thread"
 	"github.com/iocage/iocage/builtins/zfs"
 	"github.com/iocage/iocage/jailprops"
 	"github.com/iocage/iocage/runtime"
@@ -339,26 +340,20 @@ func previousValues(ctx context.Context, h *runtime.Host, j *Jail, keys []string
 	return prev, nil
 }
 
-// SetUndo returns how to take back Set(j, assigns) (or Reset): the
-// previous values restored with one zfs set and a zfs inherit per
-// property that was unset, and the tag link moved back. Call it before
-// the change, with j as it was.
-func SetUndo(ctx context.Context, h *runtime.Host, j *Jail, keys []string) (func(ctx context.Context) error, error) {
+// SetUndo returns the undo step of Set(j, assigns) (or Reset) on keys:
+// the previous values restored with one zfs set and a zfs inherit per
+// property that was unset, and the tag link moved back (jail.set_restore).
+// Call it before the change, with j as it was.
+func SetUndo(ctx context.Context, h *runtime.Host, j *Jail, keys []string) (thread.Step, error) {
 	prev, err := previousValues(ctx, h, j, keys)
 	if err != nil {
-		return nil, err
+		return thread.Step{}, err
 	}
-	old := clone(j)
-	_, tagged := prev[jailprops.Prefix+"tag"]
-	return func(ctx context.Context) error {
-		if err := zfs.Restore(ctx, h, old.Dataset, prev); err != nil {
-			return err
-		}
-		if tagged && !old.Default {
-			return relinkBack(h, old)
-		}
-		return nil
-	}, nil
+	tag := ""
+	if _, tagged := prev[jailprops.Prefix+"tag"]; tagged && !j.Default {
+		tag = j.Tag
+	}
+	return setRestoreStep(j.Dataset, prev, tag, j.Mountpoint), nil
 }
 
 // relinkBack makes /iocage/tags/TAG point at old's mountpoint again and

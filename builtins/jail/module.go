@@ -391,10 +391,11 @@ func (m *module) set(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		return fail(b, err)
 	}
 	j := clone(v.j)
-	if err := Set(ctxOf(t), h, j, assigns); err != nil {
+	if err := thread.UndoOf(t).Do("restore "+strings.Join(keys, ",")+" of "+j.Dataset, undo, func() error {
+		return Set(ctxOf(t), h, j, assigns)
+	}); err != nil {
 		return fail(b, err)
 	}
-	thread.UndoOf(t).Push("restore "+strings.Join(keys, ",")+" of "+j.Dataset, undo)
 	return NewValue(j), nil
 }
 
@@ -444,10 +445,12 @@ func (m *module) reset(t *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		return fail(b, err)
 	}
 	j := clone(v.j)
-	if _, err := Reset(ctxOf(t), h, j, defs); err != nil {
+	if err := thread.UndoOf(t).Do("restore the properties reset on "+j.Dataset, undo, func() error {
+		_, err := Reset(ctxOf(t), h, j, defs)
+		return err
+	}); err != nil {
 		return fail(b, err)
 	}
-	thread.UndoOf(t).Push("restore the properties reset on "+j.Dataset, undo)
 	return NewValue(j), nil
 }
 

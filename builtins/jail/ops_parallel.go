@@ -91,7 +91,7 @@ func stParallel(_ *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args s
 			if limit > 0 {
 				defer func() { <-slots }()
 			}
-			undo := &thread.Undo{}
+			undo := parent.Undo.Child()
 			ct := &starlark.Thread{
 				Name: fmt.Sprintf("%s parallel[%d]", t.Name, i),
 				Load: func(*starlark.Thread, string) (starlark.StringDict, error) {
@@ -123,8 +123,8 @@ func stParallel(_ *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args s
 	if err := parent.Ctx.Err(); err != nil {
 		// Interrupted: give up on the whole run; its rollback runs
 		// every call's log, the failed ones' too.
-		for i, r := range results {
-			parent.Undo.Push(fmt.Sprintf("changes of parallel call %d", i), r.undo.Rollback)
+		for _, r := range results {
+			parent.Undo.Adopt(r.undo)
 		}
 		return nil, fmt.Errorf("%s: %w", b.Name(), context.Cause(parent.Ctx))
 	}
@@ -141,9 +141,7 @@ func stParallel(_ *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args s
 			list[i] = stResult(false, starlark.None, msg)
 			continue
 		}
-		if r.undo.Len() > 0 {
-			parent.Undo.Push(fmt.Sprintf("changes of parallel call %d", i), r.undo.Rollback)
-		}
+		parent.Undo.Adopt(r.undo)
 		list[i] = stResult(true, r.val, "")
 	}
 	return starlark.NewList(list), nil

@@ -278,23 +278,6 @@ func stRunHook(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 	return starlark.None, nil
 }
 
-// restoreFile returns how to put back the host file p as it is now.
-func stRestoreFile(h *runtime.Host, p string) (func(ctx context.Context) error, error) {
-	old, err := stReadGenerated(h, p)
-	switch {
-	case errors.Is(err, runtime.ErrNotExist):
-		return func(context.Context) error {
-			if err := h.Remove(p); err != nil && !errors.Is(err, runtime.ErrNotExist) {
-				return err
-			}
-			return nil
-		}, nil
-	case err != nil:
-		return nil, err
-	}
-	return func(context.Context) error { return h.WriteFile(p, old, 0o644) }, nil
-}
-
 func stExpandFstab(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var v *Value
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
@@ -316,21 +299,22 @@ func stExpandFstab(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 	}
 	p := FstabPath(j.UUID)
 	u := thread.UndoOf(t)
-	_, statErr := h.Lstat(FstabDir)
-	if err := h.PrivateDir(FstabDir); err != nil {
-		return fail(b, err)
+	mkdir := func() error { return h.PrivateDir(FstabDir) }
+	if _, err = h.Lstat(FstabDir); errors.Is(err, runtime.ErrNotExist) {
+		err = u.Do("rmdir "+FstabDir, thread.Step{Kind: "jail.rmdir_if_empty", Args: []string{FstabDir}}, mkdir)
+	} else {
+		err = mkdir()
 	}
-	if errors.Is(statErr, runtime.ErrNotExist) {
-		u.Push("rmdir "+FstabDir, func(context.Context) error { return stRemoveIfEmpty(h, FstabDir) })
-	}
-	back, err := stRestoreFile(h, p)
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := h.WriteFile(p, []byte(text), 0o644); err != nil {
+	back, err := fstabStep(h, p)
+	if err != nil {
 		return fail(b, err)
 	}
-	u.Push("restore "+p, back)
+	if err := u.Do("restore "+p, back, func() error { return h.WriteFile(p, []byte(text), 0o644) }); err != nil {
+		return fail(b, err)
+	}
 	return starlark.String(p), nil
 }
 
@@ -356,10 +340,9 @@ func stRemoveFstab(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 		return fail(b, err)
 	}
 	// Remove unlinks: a symlink found there goes, not what it names.
-	if err := h.Remove(p); err != nil {
+	if err := thread.UndoOf(t).Do("restore "+p, fstabContentStep(p, old), func() error { return h.Remove(p) }); err != nil {
 		return fail(b, err)
 	}
-	thread.UndoOf(t).Push("restore "+p, func(context.Context) error { return h.WriteFile(p, old, 0o644) })
 	return starlark.True, nil
 }
 
@@ -519,17 +502,12 @@ func stMountProcfs(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := h.Change(thread.Context(t), runtime.Mount, "-t", "procfs", "proc", p); err != nil {
+	err = thread.UndoOf(t).Do("umount "+p, thread.Step{Kind: "jail.umount", Args: []string{p}}, func() error {
+		return h.Change(thread.Context(t), runtime.Mount, "-t", "procfs", "proc", p)
+	})
+	if err != nil {
 		return fail(b, err)
 	}
-	thread.UndoOf(t).Push("umount "+p, func(ctx context.Context) error {
-		// Taking the jail back may have unmounted it already.
-		ms, err := Mounts(ctx, h)
-		if err != nil || !stMounted(ms, p) {
-			return err
-		}
-		return h.Change(ctx, runtime.Umount, p)
-	})
 	return starlark.None, nil
 }
 
@@ -567,19 +545,12 @@ func stLaunch(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args sta
 		}
 	}
 	ctx := thread.Context(t)
-	if err := h.Change(ctx, runtime.Jail, append([]string{"-c"}, ps...)...); err != nil {
+	err = thread.UndoOf(t).Do("jail -r "+j.Name(), launchStep(j, ps), func() error {
+		return h.Change(ctx, runtime.Jail, append([]string{"-c"}, ps...)...)
+	})
+	if err != nil {
 		return fail(b, err)
 	}
-	thread.UndoOf(t).Push("jail -r "+j.Name(), func(ctx context.Context) error {
-		errs := []error{h.Change(ctx, runtime.Jail, "-r", j.Name())}
-		_, err := UnmountJail(ctx, h, j)
-		errs = append(errs, err)
-		// A bare jail -r leaves the aliases jail -c added.
-		for _, argv := range AliasRemovals(ps) {
-			errs = append(errs, h.Change(ctx, runtime.Ifconfig, argv...))
-		}
-		return errors.Join(errs...)
-	})
 	jid, err := JID(ctx, h, j.Name())
 	if err != nil {
 		return fail(b, err)
@@ -641,15 +612,12 @@ func stDevlog(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args sta
 		}
 		return fail(b, fmt.Errorf("the jail has no /dev (mount_devfs=0?): %w", err))
 	}
-	if err := r.Symlink("../var/run/log", "dev/log"); err != nil {
+	err = thread.UndoOf(t).Do("rm "+p, thread.Step{Kind: "jail.devlog_remove", Args: []string{stRoot(j)}}, func() error {
+		return r.Symlink("../var/run/log", "dev/log")
+	})
+	if err != nil {
 		return fail(b, err)
 	}
-	thread.UndoOf(t).Push("rm "+p, func(context.Context) error {
-		if err := r.Remove("dev/log"); err != nil && !errors.Is(err, runtime.ErrNotExist) {
-			return err
-		}
-		return nil
-	})
 	return starlark.None, nil
 }
 

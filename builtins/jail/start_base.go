@@ -71,9 +71,8 @@ func stRecloneBase(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 	ctx, u := thread.Context(t), thread.UndoOf(t)
 	base := BaseDS(poolOfJail(j), rel)
 	snap := base + "@" + j.UUID
-	opts := map[string]string{"compression": "lz4", "readonly": "on"}
 	reclone := func(ctx context.Context, fs string) error {
-		return zfs.Clone(ctx, h, base+"/"+fs+"@"+j.UUID, j.Dataset+"/root/"+fs, false, opts)
+		return zfs.Clone(ctx, h, base+"/"+fs+"@"+j.UUID, j.Dataset+"/root/"+fs, false, baseOpts)
 	}
 	// Destroying a clone loses nothing: it is a read-only copy of the
 	// base, and the undo clones it again from the snapshot in place then.
@@ -86,36 +85,41 @@ func stRecloneBase(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 		if !ok {
 			continue
 		}
-		if err := zfs.Destroy(ctx, h, ds, zfs.DestroyOptions{Force: true}); err != nil {
+		step := thread.Step{Kind: "jail.base_clone", Args: []string{base + "/" + fs + "@" + j.UUID, ds}}
+		err = u.Do("zfs clone "+ds, step, func() error {
+			return zfs.Destroy(ctx, h, ds, zfs.DestroyOptions{Force: true})
+		})
+		if err != nil {
 			return fail(b, err)
 		}
-		u.Push("zfs clone "+ds, func(ctx context.Context) error { return reclone(ctx, fs) })
 	}
 	had, err := zfs.Exists(ctx, h, snap)
 	if err != nil {
 		return fail(b, err)
 	}
 	if had {
-		if err := zfs.Destroy(ctx, h, snap, zfs.DestroyOptions{Recursive: true}); err != nil {
+		err := u.Do("zfs snapshot -r "+snap, thread.Step{Kind: "jail.base_snapshot", Args: []string{snap}}, func() error {
+			return zfs.Destroy(ctx, h, snap, zfs.DestroyOptions{Recursive: true})
+		})
+		if err != nil {
 			return fail(b, err)
 		}
-		u.Push("zfs snapshot -r "+snap, func(ctx context.Context) error { return zfs.Snapshot(ctx, h, snap, true) })
 	}
-	if err := zfs.Snapshot(ctx, h, snap, true); err != nil {
+	err = u.Do("zfs destroy -r "+snap, thread.Step{Kind: "jail.base_destroy", Args: []string{snap, "-r"}}, func() error {
+		return zfs.Snapshot(ctx, h, snap, true)
+	})
+	if err != nil {
 		return fail(b, err)
 	}
-	u.Push("zfs destroy -r "+snap, func(ctx context.Context) error {
-		return zfs.Destroy(ctx, h, snap, zfs.DestroyOptions{Recursive: true})
-	})
 	var made []string
 	for _, fs := range BaseFilesystems {
 		ds := j.Dataset + "/root/" + fs
-		if err := reclone(ctx, fs); err != nil {
+		err := u.Do("zfs destroy "+ds, thread.Step{Kind: "jail.base_destroy", Args: []string{ds}}, func() error {
+			return reclone(ctx, fs)
+		})
+		if err != nil {
 			return fail(b, err)
 		}
-		u.Push("zfs destroy "+ds, func(ctx context.Context) error {
-			return zfs.Destroy(ctx, h, ds, zfs.DestroyOptions{Force: true})
-		})
 		made = append(made, ds)
 	}
 	return strings2list(made), nil
@@ -146,12 +150,13 @@ func stSyncMountpoint(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, 
 			}
 		}
 		old := j.Mountpoint
-		if err := zfs.Set(ctx, h, j.Dataset, map[string]string{"mountpoint": want}); err != nil {
+		step := thread.Step{Kind: "jail.mountpoint_restore", Args: []string{j.Dataset, old}}
+		err := u.Do("zfs set mountpoint="+old+" "+j.Dataset, step, func() error {
+			return zfs.Set(ctx, h, j.Dataset, map[string]string{"mountpoint": want})
+		})
+		if err != nil {
 			return fail(b, err)
 		}
-		u.Push("zfs set mountpoint="+old+" "+j.Dataset, func(ctx context.Context) error {
-			return zfs.Set(ctx, h, j.Dataset, map[string]string{"mountpoint": old})
-		})
 		j.Mountpoint = want
 	}
 	if j.Tag != "" && j.Tag != "-" && !strings.Contains(j.Tag, "/") {
@@ -162,15 +167,15 @@ func stSyncMountpoint(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, 
 				return fail(b, err)
 			}
 			if err == nil {
-				if err := h.Remove(link); err != nil {
+				step := thread.Step{Kind: "jail.tag_link", Args: []string{cur, link}}
+				if err := u.Do("ln -s "+cur+" "+link, step, func() error { return h.Remove(link) }); err != nil {
 					return fail(b, err)
 				}
-				u.Push("ln -s "+cur+" "+link, func(context.Context) error { return h.Symlink(cur, link) })
 			}
-			if err := h.Symlink(j.Mountpoint, link); err != nil {
+			step := thread.Step{Kind: "jail.tag_unlink", Args: []string{link, j.Mountpoint}}
+			if err := u.Do("rm "+link, step, func() error { return h.Symlink(j.Mountpoint, link) }); err != nil {
 				return fail(b, err)
 			}
-			u.Push("rm "+link, func(context.Context) error { return h.Remove(link) })
 		}
 	}
 	return NewValue(j), nil
@@ -205,20 +210,20 @@ func stDelegate(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args s
 		return fail(b, fmt.Errorf("jail_zfs_dataset %s: %w", ds, err))
 	}
 	if jailed, _ := d.Value("jailed"); jailed != "on" {
-		if err := zfs.Set(ctx, h, ds, map[string]string{"jailed": "on"}); err != nil {
+		err := u.Do("zfs set jailed=off "+ds, thread.Step{Kind: "jail.jailed_off", Args: []string{ds}}, func() error {
+			return zfs.Set(ctx, h, ds, map[string]string{"jailed": "on"})
+		})
+		if err != nil {
 			return fail(b, err)
 		}
-		u.Push("zfs set jailed=off "+ds, func(ctx context.Context) error {
-			return zfs.Set(ctx, h, ds, map[string]string{"jailed": "off"})
-		})
 	}
 	name := v.j.Name()
-	if err := h.Change(ctx, runtime.ZFS, "jail", name, ds); err != nil {
+	err = u.Do("zfs unjail "+name+" "+ds, thread.Step{Kind: "jail.unjail", Args: []string{name, ds}}, func() error {
+		return h.Change(ctx, runtime.ZFS, "jail", name, ds)
+	})
+	if err != nil {
 		return fail(b, err)
 	}
-	u.Push("zfs unjail "+name+" "+ds, func(ctx context.Context) error {
-		return h.Change(ctx, runtime.ZFS, "unjail", name, ds)
-	})
 	return starlark.String(ds), nil
 }
 
@@ -234,14 +239,15 @@ func stMarkStarted(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 	stamp := now().Format("2006-01-02_15:04:05")
 	old := v.j.Props["last_started"]
 	ctx := thread.Context(t)
-	if err := zfs.Set(ctx, h, v.j.Dataset, map[string]string{name: stamp}); err != nil {
+	step := thread.Step{Kind: "jail.last_started_restore", Args: []string{v.j.Dataset}}
+	if old != "" && old != "-" {
+		step.Args = append(step.Args, old)
+	}
+	err := thread.UndoOf(t).Do("restore last_started of "+v.j.Dataset, step, func() error {
+		return zfs.Set(ctx, h, v.j.Dataset, map[string]string{name: stamp})
+	})
+	if err != nil {
 		return fail(b, err)
 	}
-	thread.UndoOf(t).Push("restore last_started of "+v.j.Dataset, func(ctx context.Context) error {
-		if old == "" || old == "-" {
-			return h.Change(ctx, runtime.ZFS, "inherit", name, v.j.Dataset)
-		}
-		return zfs.Set(ctx, h, v.j.Dataset, map[string]string{name: old})
-	})
 	return starlark.String(stamp), nil
 }

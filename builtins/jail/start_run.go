@@ -53,7 +53,7 @@ func stAttempt(_ *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 	}
 	r := thread.Get(t)
 	outer := r.Undo
-	inner := &thread.Undo{}
+	inner := outer.Child()
 	r.Undo = inner
 	v, err := starlark.Call(t, fn, args[1:], kwargs)
 	r.Undo = outer
@@ -61,7 +61,7 @@ func stAttempt(_ *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 		if r.Ctx.Err() != nil {
 			// Interrupted: give up on the whole run; its rollback
 			// runs the inner log too.
-			outer.Push("changes of the interrupted attempt", inner.Rollback)
+			outer.Adopt(inner)
 			return nil, err
 		}
 		msg := err.Error()
@@ -73,9 +73,7 @@ func stAttempt(_ *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 		}
 		return stResult(false, starlark.None, msg), nil
 	}
-	if inner.Len() > 0 {
-		outer.Push("changes of an attempt", inner.Rollback)
-	}
+	outer.Adopt(inner)
 	return stResult(true, v, ""), nil
 }
 

@@ -3,8 +3,8 @@ package jail
 // The builtins of export and import (lifecycle.md §14's recommendation:
 // a jail travels as a `zfs send -R` stream, its properties inside) and of
 // the basejail upgrade (§12 fixed: a basejail moves to another release's
-// base). Each is one host step and pushes its inverse on the run's undo
-// log, so an import or upgrade that fails leaves nothing behind.
+// base). Each is one host step and journals its inverse on the run's undo
+// log before it (create_undo.go), so an import or upgrade that fails leaves nothing behind.
 
 import (
 	"bytes"
@@ -113,12 +113,11 @@ func RebaseBasejail(ctx context.Context, h *runtime.Host, j *Jail, rel string, u
 	if ok, err := zfs.Exists(ctx, h, oldSnap); err != nil {
 		return nil, err
 	} else if !ok {
-		if err := zfs.Snapshot(ctx, h, oldSnap, true); err != nil {
+		if err := u.Do("zfs destroy -r "+oldSnap, zfs.DestroyStep(oldSnap, true, false), func() error {
+			return zfs.Snapshot(ctx, h, oldSnap, true)
+		}); err != nil {
 			return nil, err
 		}
-		u.Push("zfs destroy -r "+oldSnap, func(ctx context.Context) error {
-			return zfs.Destroy(ctx, h, oldSnap, zfs.DestroyOptions{Recursive: true})
-		})
 	}
 	for _, fs := range BaseFilesystems {
 		ds := j.Dataset + "/root/" + fs
@@ -129,11 +128,12 @@ func RebaseBasejail(ctx context.Context, h *runtime.Host, j *Jail, rel string, u
 		if !ok {
 			continue
 		}
-		if err := zfs.Destroy(ctx, h, ds, zfs.DestroyOptions{Force: true}); err != nil {
+		src := oldBase + "/" + fs + "@" + j.UUID
+		if err := u.Do("zfs clone "+src+" "+ds, zfs.CloneStep(src, ds, opts), func() error {
+			return zfs.Destroy(ctx, h, ds, zfs.DestroyOptions{Force: true})
+		}); err != nil {
 			return nil, err
 		}
-		src := oldBase + "/" + fs + "@" + j.UUID
-		u.Push("zfs clone "+src+" "+ds, func(ctx context.Context) error { return zfs.Clone(ctx, h, src, ds, false, opts) })
 	}
 	newSnap := newBase + "@" + j.UUID
 	if ok, err := zfs.Exists(ctx, h, newSnap); err != nil {
@@ -141,33 +141,33 @@ func RebaseBasejail(ctx context.Context, h *runtime.Host, j *Jail, rel string, u
 	} else if ok {
 		// Named after this jail, so left by an earlier attempt; the
 		// clones take the base as it is now.
-		if err := zfs.Destroy(ctx, h, newSnap, zfs.DestroyOptions{Recursive: true}); err != nil {
+		if err := u.Do("zfs snapshot -r "+newSnap, zfs.SnapshotStep(newSnap, true), func() error {
+			return zfs.Destroy(ctx, h, newSnap, zfs.DestroyOptions{Recursive: true})
+		}); err != nil {
 			return nil, err
 		}
-		u.Push("zfs snapshot -r "+newSnap, func(ctx context.Context) error { return zfs.Snapshot(ctx, h, newSnap, true) })
 	}
-	if err := zfs.Snapshot(ctx, h, newSnap, true); err != nil {
+	if err := u.Do("zfs destroy -r "+newSnap, zfs.DestroyStep(newSnap, true, false), func() error {
+		return zfs.Snapshot(ctx, h, newSnap, true)
+	}); err != nil {
 		return nil, err
 	}
-	u.Push("zfs destroy -r "+newSnap, func(ctx context.Context) error {
-		return zfs.Destroy(ctx, h, newSnap, zfs.DestroyOptions{Recursive: true})
-	})
 	for _, fs := range BaseFilesystems {
 		ds := j.Dataset + "/root/" + fs
-		if err := zfs.Clone(ctx, h, newBase+"/"+fs+"@"+j.UUID, ds, false, opts); err != nil {
+		if err := u.Do("zfs destroy "+ds, zfs.DestroyStep(ds, false, true), func() error {
+			return zfs.Clone(ctx, h, newBase+"/"+fs+"@"+j.UUID, ds, false, opts)
+		}); err != nil {
 			return nil, err
 		}
-		u.Push("zfs destroy "+ds, func(ctx context.Context) error {
-			return zfs.Destroy(ctx, h, ds, zfs.DestroyOptions{Force: true})
-		})
 	}
 	prop := jailprops.Prefix + "release"
-	if err := zfs.Set(ctx, h, j.Dataset, map[string]string{prop: rel}); err != nil {
+	// Restored as a local value: one `zfs set PROP=OLD`.
+	prev := map[string]zfs.PropSource{prop: {Value: old, Source: "local"}}
+	if err := u.Do("zfs set "+prop+"="+old+" "+j.Dataset, zfs.RestoreStep(j.Dataset, prev), func() error {
+		return zfs.Set(ctx, h, j.Dataset, map[string]string{prop: rel})
+	}); err != nil {
 		return nil, err
 	}
-	u.Push("zfs set "+prop+"="+old+" "+j.Dataset, func(ctx context.Context) error {
-		return zfs.Set(ctx, h, j.Dataset, map[string]string{prop: old})
-	})
 	n := clone(j)
 	n.Props["release"] = rel
 	return n, nil
@@ -233,19 +233,21 @@ func SendStream(ctx context.Context, h *runtime.Host, snapshot, file string, for
 	}
 	dir := path.Dir(file)
 	if _, err := h.Stat(dir); errors.Is(err, runtime.ErrNotExist) {
-		if err := h.MkdirAll(dir, 0o700); err != nil {
+		if err := u.Do("rmdir "+dir, fileRmdirStep(dir), func() error { return h.MkdirAll(dir, 0o700) }); err != nil {
 			return 0, err
 		}
-		u.Push("rmdir "+dir, func(context.Context) error { return h.Remove(dir) })
 	} else if err != nil {
 		return 0, err
 	}
 	part := file + ".part"
-	f, err := h.Create(part, 0o600)
+	var f io.WriteCloser
+	err := u.Do("rm "+part, fileRemoveStep(part), func() (err error) {
+		f, err = h.Create(part, 0o600)
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}
-	u.Push("rm "+part, func(context.Context) error { return createRemoveIfExists(h, part) })
 	cw := &countWriter{w: f}
 	err = zfs.Send(ctx, h, snapshot, o, cw)
 	if cerr := f.Close(); err == nil && cerr != nil {
@@ -254,10 +256,18 @@ func SendStream(ctx context.Context, h *runtime.Host, snapshot, file string, for
 	if err != nil {
 		return cw.n, err
 	}
-	if err := h.Rename(part, file); err != nil {
+	rename := func() error { return h.Rename(part, file) }
+	if _, err := h.Lstat(file); err == nil {
+		// Replaced (force): journaled after the rename, so that a run
+		// that dies before it does not take the old file with it.
+		if err := rename(); err != nil {
+			return cw.n, err
+		}
+		return cw.n, u.Record("rm "+file, fileRemoveStep(file))
+	}
+	if err := u.Do("rm "+file, fileRemoveStep(file), rename); err != nil {
 		return cw.n, err
 	}
-	u.Push("rm "+file, func(context.Context) error { return createRemoveIfExists(h, file) })
 	return cw.n, nil
 }
 
@@ -320,9 +330,9 @@ type Received struct {
 // ReceiveJail receives the export stream read from r unmounted (`zfs
 // receive -u`) as POOL/iocage/jails/UUID, UUID being the jail's in the
 // stream (the last component of the stream's top dataset), or a fresh
-// one when a dataset of that name exists. The undo, pushed before
-// receiving (a stream that breaks off may leave part of a tree), destroys
-// what was received.
+// one when a dataset of that name exists. The undo, journaled before
+// receiving and kept when it fails (a stream that breaks off may leave
+// part of a tree), destroys what was received.
 func ReceiveJail(ctx context.Context, h *runtime.Host, pool string, r io.Reader, u *thread.Undo) (Received, error) {
 	var rec Received
 	top, r, err := StreamTop(r)
@@ -349,14 +359,9 @@ func ReceiveJail(ctx context.Context, h *runtime.Host, pool string, r io.Reader,
 		}
 	}
 	ds := rec.Dataset
-	u.Push("zfs destroy -r "+ds, func(ctx context.Context) error {
-		err := zfs.Destroy(ctx, h, ds, zfs.DestroyOptions{Recursive: true, Force: true})
-		if errors.Is(err, runtime.ErrNotExist) {
-			return nil
-		}
-		return err
-	})
-	if err := zfs.Receive(ctx, h, ds, zfs.ReceiveOptions{NoMount: true}, r); err != nil {
+	// Kept when the receive fails: a stream that breaks off may leave
+	// part of a tree.
+	if err := makeDatasetKeep(u, ds, func() error { return zfs.Receive(ctx, h, ds, zfs.ReceiveOptions{NoMount: true}, r) }); err != nil {
 		return rec, fmt.Errorf("the stream is not a complete ZFS send stream of a jail: %w", err)
 	}
 	return rec, nil

@@ -23,6 +23,9 @@ func scripted(t *testing.T, replies map[string]runtime.Reply) (*runtime.Host, *r
 func exec(t *testing.T, h *runtime.Host, undo *thread.Undo, src string) (starlark.StringDict, error) {
 	t.Helper()
 	th := &starlark.Thread{Name: t.Name()}
+	if undo != nil {
+		undo.Host = h // its steps are replayed on h
+	}
 	thread.Set(th, &thread.Run{Ctx: context.Background(), Host: h, Undo: undo})
 	return starlark.ExecFile(th, "test.star", src, starlark.StringDict{"net": NewModule(h)})
 }

@@ -1,7 +1,6 @@
 package net
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -29,7 +28,13 @@ func (m *module) bridgeCreate(t *starlark.Thread, b *starlark.Builtin, args star
 	if _, err := m.run(t, b, where{}, runtime.Ifconfig, name, "create", "description", BridgeMark, "up"); err != nil {
 		return nil, err
 	}
-	m.undo(t, where{}, runtime.Ifconfig, name, "destroy")
+	// Recorded after it is made: journaled before, a kill would have
+	// the next iocage destroy a bridge of that name that was there. One a
+	// kill leaves carries BridgeMark, by which stop removes it when empty.
+	undo := where{}.cmd(runtime.Ifconfig, name, "destroy")
+	if err := thread.UndoOf(t).Record(undo.String(), thread.Step{Kind: "net.ifconfig_destroy", Args: []string{name}}); err != nil {
+		return nil, fail(b, err)
+	}
 	return starlark.None, nil
 }
 
@@ -150,14 +155,11 @@ func (m *module) resolvConf(t *starlark.Thread, b *starlark.Builtin, args starla
 	if err != nil && !errors.Is(err, runtime.ErrNotExist) {
 		return nil, fail(b, err)
 	}
-	if err := r.WriteFile(rel, content, 0o644); err != nil {
+	err = thread.UndoOf(t).Do("restore "+path, resolvStep(root, old, existed), func() error {
+		return r.WriteFile(rel, content, 0o644)
+	})
+	if err != nil {
 		return nil, fail(b, err)
 	}
-	thread.UndoOf(t).Push("restore "+path, func(context.Context) error {
-		if existed {
-			return r.WriteFile(rel, old, 0o644)
-		}
-		return r.Remove(rel)
-	})
 	return starlark.True, nil
 }

@@ -42,7 +42,6 @@
 package net
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -442,16 +441,6 @@ func (m *module) run(t *starlark.Thread, b *starlark.Builtin, w where, prog stri
 	return string(res.Stdout), nil
 }
 
-// undo records how to take a change back, run when the recipe fails.
-func (m *module) undo(t *starlark.Thread, w where, prog string, args ...string) {
-	c := w.cmd(prog, args...)
-	h := m.h
-	thread.UndoOf(t).Push(c.String(), func(ctx context.Context) error {
-		_, err := h.Run(ctx, c)
-		return err
-	})
-}
-
 func checkIfaces(names ...string) error {
 	for _, n := range names {
 		if err := ValidInterfaceName(n); err != nil {
@@ -496,7 +485,17 @@ func (m *module) epairCreate(t *starlark.Thread, b *starlark.Builtin, args starl
 		// is there but cannot be told to be the jail's.
 		argv = append(argv, "description", description)
 	}
-	out, err := m.run(t, b, where{}, runtime.Ifconfig, argv...)
+	var out string
+	var err error
+	if description != "" {
+		// The epair is known by its description from the moment it
+		// exists, so its undo is journaled before it is made: a run
+		// killed right after the create leaves nothing behind.
+		out, err = m.change(t, b, where{}, thread.Step{Kind: "net.epair_destroy_described", Args: []string{description}},
+			where{}.cmd(runtime.Ifconfig, "EPAIR", "destroy"), runtime.Ifconfig, argv...)
+	} else {
+		out, err = m.run(t, b, where{}, runtime.Ifconfig, argv...)
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -508,7 +507,21 @@ func (m *module) epairCreate(t *starlark.Thread, b *starlark.Builtin, args starl
 	if !strings.HasPrefix(a, "epair") || !strings.HasSuffix(a, "a") || ValidInterfaceName(a) != nil {
 		return nil, fmt.Errorf("%s: ifconfig answered %q, not the name of an epair's a end", b.Name(), out)
 	}
-	m.undo(t, where{}, runtime.Ifconfig, a, "destroy")
+	if description == "" {
+		// Without a description the name, the change's result, is all
+		// that tells the epair apart: the step follows the change.
+		undo := where{}.cmd(runtime.Ifconfig, a, "destroy")
+		if err := thread.UndoOf(t).Record(undo.String(), thread.Step{Kind: "net.ifconfig_destroy", Args: []string{a}}); err != nil {
+			return nil, fail(b, err)
+		}
+	} else if !m.h.DryRun() {
+		// Now the name is known: destroy it by name (no read), or, if it
+		// was renamed, find it by its description.
+		undo := where{}.cmd(runtime.Ifconfig, a, "destroy")
+		if err := thread.UndoOf(t).Amend(undo.String(), thread.Step{Kind: "net.epair_destroy_described", Args: []string{description, a}}); err != nil {
+			return nil, fail(b, err)
+		}
+	}
 	return newRecord("net.epair", "a", starlark.String(a), "b", starlark.String(strings.TrimSuffix(a, "a")+"b")), nil
 }
 
@@ -532,10 +545,11 @@ func (m *module) bridgeAdd(t *starlark.Thread, b *starlark.Builtin, args starlar
 	if err := checkIfaces(bridge, member); err != nil {
 		return nil, fail(b, err)
 	}
-	if _, err := m.run(t, b, where{}, runtime.Ifconfig, bridge, "addm", member, "up"); err != nil {
+	step := thread.Step{Kind: "net.bridge_deletem", Args: []string{bridge, member}}
+	undo := where{}.cmd(runtime.Ifconfig, bridge, "deletem", member)
+	if _, err := m.change(t, b, where{}, step, undo, runtime.Ifconfig, bridge, "addm", member, "up"); err != nil {
 		return nil, err
 	}
-	m.undo(t, where{}, runtime.Ifconfig, bridge, "deletem", member)
 	return starlark.None, nil
 }
 
@@ -565,10 +579,11 @@ func (m *module) vnetMove(t *starlark.Thread, b *starlark.Builtin, args starlark
 	if err := (where{jail: jail}).check(); err != nil {
 		return nil, fail(b, err)
 	}
-	if _, err := m.run(t, b, where{}, runtime.Ifconfig, iface, "vnet", jail); err != nil {
+	step := thread.Step{Kind: "net.vnet_reclaim", Args: []string{iface, jail}}
+	undo := where{}.cmd(runtime.Ifconfig, iface, "-vnet", jail)
+	if _, err := m.change(t, b, where{}, step, undo, runtime.Ifconfig, iface, "vnet", jail); err != nil {
 		return nil, err
 	}
-	m.undo(t, where{}, runtime.Ifconfig, iface, "-vnet", jail)
 	return starlark.None, nil
 }
 
@@ -611,10 +626,10 @@ func (m *module) rename(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 		}
 		argv = append(argv, "mtu", strconv.Itoa(mtu))
 	}
-	if _, err := m.run(t, b, w, runtime.Ifconfig, argv...); err != nil {
+	step := thread.Step{Kind: "net.rename", Args: atArgs(w, name, iface)}
+	if _, err := m.change(t, b, w, step, w.cmd(runtime.Ifconfig, name, "name", iface), runtime.Ifconfig, argv...); err != nil {
 		return nil, err
 	}
-	m.undo(t, w, runtime.Ifconfig, name, "name", iface)
 	return starlark.String(name), nil
 }
 
@@ -739,15 +754,18 @@ func (m *module) addrOp(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 		}
 		argv = append(argv, a.Address.String(), "-alias")
 	}
-	if _, err := m.run(t, b, w, runtime.Ifconfig, argv...); err != nil {
-		return nil, err
+	if how != "alias" {
+		_, err := m.run(t, b, w, runtime.Ifconfig, argv...)
+		return starlark.None, err
 	}
-	if how == "alias" {
-		undo := []string{iface, "inet"}
-		if inet6 {
-			undo[1] = "inet6"
-		}
-		m.undo(t, w, runtime.Ifconfig, append(undo, a.Address.String(), "-alias")...)
+	family := "inet"
+	if inet6 {
+		family = "inet6"
+	}
+	step := thread.Step{Kind: "net.alias_remove", Args: atArgs(w, iface, family, a.Address.String())}
+	undo := w.cmd(runtime.Ifconfig, iface, family, a.Address.String(), "-alias")
+	if _, err := m.change(t, b, w, step, undo, runtime.Ifconfig, argv...); err != nil {
+		return nil, err
 	}
 	return starlark.None, nil
 }
@@ -782,13 +800,14 @@ func (m *module) routeAddDefault(t *starlark.Thread, b *starlark.Builtin, args s
 	if inet6 {
 		argv = []string{"add", "-6", "default", a.String()}
 	}
-	if _, err := m.run(t, b, w, runtime.Route, argv...); err != nil {
-		return nil, err
-	}
+	step := thread.Step{Kind: "net.route_delete", Args: atArgs(w)}
+	undo := w.cmd(runtime.Route, "delete", "default")
 	if inet6 {
-		m.undo(t, w, runtime.Route, "delete", "-6", "default")
-	} else {
-		m.undo(t, w, runtime.Route, "delete", "default")
+		step.Args = append(step.Args, "-6")
+		undo = w.cmd(runtime.Route, "delete", "-6", "default")
+	}
+	if _, err := m.change(t, b, w, step, undo, runtime.Route, argv...); err != nil {
+		return nil, err
 	}
 	return starlark.None, nil
 }

@@ -27,7 +27,7 @@ func TestMain(m *testing.M) { sandboxtest.Main(m) }
 func star(t *testing.T, h *runtime.Host, src string) starlark.StringDict {
 	t.Helper()
 	th := &starlark.Thread{Name: t.Name()}
-	thread.Set(th, &thread.Run{Ctx: context.Background(), Host: h, Undo: &thread.Undo{}})
+	thread.Set(th, &thread.Run{Ctx: context.Background(), Host: h, Undo: thread.NewUndo(h, nil)})
 	g, err := starlark.ExecFile(th, "test.star", src, starlark.StringDict{"net": net.NewModule(h)})
 	if err != nil {
 		t.Fatal(err)

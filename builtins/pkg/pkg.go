@@ -229,14 +229,17 @@ func (m *module) install(t *starlark.Thread, b *starlark.Builtin, args starlark.
 			added = append(added, n)
 		}
 	}
-	if _, err := run(ctx, h, tg, append([]string{"install", "-qy"}, names...)...); err != nil {
-		return fail(b, err)
+	install := func() error {
+		_, err := run(ctx, h, tg, append([]string{"install", "-qy"}, names...)...)
+		return err
 	}
 	if len(added) > 0 {
-		thread.UndoOf(t).Push("pkg delete "+strings.Join(added, " "), func(ctx context.Context) error {
-			_, err := run(ctx, h, tg, append([]string{"delete", "-qy"}, added...)...)
-			return err
-		})
+		err = thread.UndoOf(t).Do("pkg delete "+strings.Join(added, " "), deleteStep(tg, added), install)
+	} else {
+		err = install()
+	}
+	if err != nil {
+		return fail(b, err)
 	}
 	return starlark.None, nil
 }

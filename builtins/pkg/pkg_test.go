@@ -34,7 +34,7 @@ func run(t *testing.T, resolv string, replies map[string]runtime.Reply, name str
 		}
 	}
 	th := &starlark.Thread{}
-	undo := &thread.Undo{}
+	undo := thread.NewUndo(h, nil)
 	thread.Set(th, &thread.Run{Ctx: context.Background(), Host: h, Undo: undo})
 	fn, _ := pkg.NewModule(h).Attr(name)
 	_, err := starlark.Call(th, fn, args, nil)

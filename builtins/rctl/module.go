@@ -142,12 +142,12 @@ func (m *module) add(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		return fail(b, err)
 	}
 	h := m.host(t)
-	if err := h.Change(thread.Context(t), runtime.Rctl, "-a", rule); err != nil {
+	err := thread.UndoOf(t).Do("rctl -r "+rule, thread.Step{Kind: "rctl.remove", Args: []string{rule}}, func() error {
+		return h.Change(thread.Context(t), runtime.Rctl, "-a", rule)
+	})
+	if err != nil {
 		return fail(b, err)
 	}
-	thread.UndoOf(t).Push("rctl -r "+rule, func(ctx context.Context) error {
-		return h.Change(ctx, runtime.Rctl, "-r", rule)
-	})
 	return starlark.None, nil
 }
 
@@ -236,12 +236,12 @@ func (m *module) remove(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 	if len(rs) == 0 {
 		return starlark.NewList(nil), nil
 	}
-	if err := h.Change(ctx, runtime.Rctl, "-r", filter); err != nil {
+	err = thread.UndoOf(t).Do("rctl -a "+strings.Join(rs, " "), thread.Step{Kind: "rctl.add", Args: rs}, func() error {
+		return h.Change(ctx, runtime.Rctl, "-r", filter)
+	})
+	if err != nil {
 		return fail(b, err)
 	}
-	thread.UndoOf(t).Push("rctl -a "+strings.Join(rs, " "), func(ctx context.Context) error {
-		return h.Change(ctx, runtime.Rctl, append([]string{"-a"}, rs...)...)
-	})
 	return strList(rs), nil
 }
 
@@ -374,12 +374,12 @@ func (m *module) cpuset(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 		return fail(b, err)
 	}
 	j := strconv.Itoa(jid)
-	if err := h.Change(ctx, runtime.Cpuset, "-l", cpus, "-j", j); err != nil {
+	err = thread.UndoOf(t).Do("cpuset -l "+old+" -j "+j, thread.Step{Kind: "rctl.cpuset", Args: []string{j, old}}, func() error {
+		return h.Change(ctx, runtime.Cpuset, "-l", cpus, "-j", j)
+	})
+	if err != nil {
 		return fail(b, err)
 	}
-	thread.UndoOf(t).Push("cpuset -l "+old+" -j "+j, func(ctx context.Context) error {
-		return h.Change(ctx, runtime.Cpuset, "-l", old, "-j", j)
-	})
 	return starlark.None, nil
 }
 

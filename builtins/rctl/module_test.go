@@ -17,6 +17,9 @@ func run(t *testing.T, replies map[string]runtime.Reply, undo *thread.Undo, src 
 	s := &runtime.Scripted{Replies: replies, Root: t.TempDir()}
 	h := runtime.New(s, runtime.Options{})
 	th := &starlark.Thread{Name: t.Name()}
+	if undo != nil {
+		undo.Host = h // its steps are replayed on h
+	}
 	thread.Set(th, &thread.Run{Ctx: context.Background(), Host: h, Undo: undo})
 	g, err := starlark.ExecFile(th, "test.star", src, starlark.StringDict{"rctl": NewModule(h)})
 	return s, h, g, err

@@ -115,16 +115,14 @@ func Download(ctx context.Context, h *runtime.Host, url, dest string, o Download
 			}
 			return res, fmt.Errorf("download %s: %w: the file has %s, the MANIFEST says %s", url, ErrChecksum, sum, o.SHA256)
 		}
-		if err := h.Rename(part, dest); err != nil {
-			return res, fmt.Errorf("download %s: %w", url, err)
-		}
+		rename := func() error { return h.Rename(part, dest) }
 		if !existed {
-			o.Undo.Push("rm "+dest, func(context.Context) error {
-				if err := h.Remove(dest); err != nil && !errors.Is(err, runtime.ErrNotExist) {
-					return err
-				}
-				return nil
-			})
+			err = o.Undo.Do("rm "+dest, thread.Step{Kind: "release.remove_file", Args: []string{dest}}, rename)
+		} else {
+			err = rename()
+		}
+		if err != nil {
+			return res, fmt.Errorf("download %s: %w", url, err)
 		}
 		return Downloaded{Path: dest, SHA256: sum, Size: size, Fetched: true, Resumed: resumed}, nil
 	}

@@ -103,15 +103,15 @@ func create(ctx context.Context, h *runtime.Host, name string, have map[string]s
 		}
 		top = p
 	}
-	if err := zfs.Create(ctx, h, name, true, lz4); err != nil {
+	err := u.Do("zfs destroy -r "+top, thread.Step{Kind: "release.destroy", Args: []string{top}}, func() error {
+		return zfs.Create(ctx, h, name, true, lz4)
+	})
+	if err != nil {
 		return err
 	}
 	for p := name; p != path.Dir(top); p = path.Dir(p) {
 		have[p] = ""
 	}
-	u.Push("zfs destroy -r "+top, func(ctx context.Context) error {
-		return zfs.Destroy(ctx, h, top, zfs.DestroyOptions{Recursive: true, Force: true})
-	})
 	return nil
 }
 
@@ -119,13 +119,9 @@ func create(ctx context.Context, h *runtime.Host, name string, have map[string]s
 // fetch); undone by clearing the mark.
 func MarkFetched(ctx context.Context, h *runtime.Host, pool, rel string, u *thread.Undo) error {
 	ds := ReleaseDS(pool, rel)
-	if err := zfs.Set(ctx, h, ds, map[string]string{FetchedProp: "yes"}); err != nil {
-		return err
-	}
-	u.Push("zfs inherit "+FetchedProp+" "+ds, func(ctx context.Context) error {
-		return zfs.Inherit(ctx, h, ds, FetchedProp, false)
+	return u.Do("zfs inherit "+FetchedProp+" "+ds, thread.Step{Kind: "release.unmark_fetched", Args: []string{ds}}, func() error {
+		return zfs.Set(ctx, h, ds, map[string]string{FetchedProp: "yes"})
 	})
-	return nil
 }
 
 // Extract unpacks the host file archive into the directory dest as
@@ -281,25 +277,11 @@ func snapshotOnly(ctx context.Context, h *runtime.Host, snap string, u *thread.U
 }
 
 func backoutSnapshot(ctx context.Context, h *runtime.Host, snap string, recursive bool, u *thread.Undo) error {
-	if err := zfs.Snapshot(ctx, h, snap, recursive); err != nil {
-		return err
+	step := thread.Step{Kind: "release.backout", Args: []string{snap}}
+	if recursive {
+		step.Args = append(step.Args, "-r")
 	}
-	ds, name, _ := strings.Cut(snap, "@")
-	u.Push("zfs rollback "+snap, func(ctx context.Context) error {
-		snaps, err := zfs.List(ctx, h, zfs.ListOptions{Roots: []string{ds}, Recursive: true, Types: []string{"snapshot"}})
-		if err != nil {
-			return err
-		}
-		var errs []error
-		for _, s := range snaps {
-			if strings.HasSuffix(s.Name, "@"+name) {
-				errs = append(errs, zfs.Rollback(ctx, h, s.Name, false))
-			}
-		}
-		errs = append(errs, zfs.Destroy(ctx, h, snap, zfs.DestroyOptions{Recursive: recursive}))
-		return errors.Join(errs...)
-	})
-	return nil
+	return u.Do("zfs rollback "+snap, step, func() error { return zfs.Snapshot(ctx, h, snap, recursive) })
 }
 
 // MakeBase makes (or refreshes) the shared base of basejails of rel

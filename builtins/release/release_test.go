@@ -183,8 +183,9 @@ func TestDownloadResumesACutTransfer(t *testing.T) {
 	srv := httptest.NewServer(f)
 	defer srv.Close()
 	dest := filepath.Join(t.TempDir(), "base.txz")
-	u := &thread.Undo{}
-	d, err := Download(context.Background(), localHost(), srv.URL+"/base.txz", dest, DownloadOptions{SHA256: sum, Undo: u})
+	h := localHost()
+	u := thread.NewUndo(h, nil)
+	d, err := Download(context.Background(), h, srv.URL+"/base.txz", dest, DownloadOptions{SHA256: sum, Undo: u})
 	if err != nil {
 		t.Fatal(err)
 	}

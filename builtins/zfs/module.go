@@ -179,10 +179,11 @@ func (m *module) create(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := Create(ctxOf(t), h, name, parents, pm); err != nil {
+	if err := doUndoable(t, DestroyDesc(made, true), DestroyStep(made, true, true), func() error {
+		return Create(ctxOf(t), h, name, parents, pm)
+	}); err != nil {
 		return fail(b, err)
 	}
-	undoDestroy(t, h, made, true)
 	return starlark.None, nil
 }
 
@@ -207,10 +208,11 @@ func (m *module) snapshot(t *starlark.Thread, b *starlark.Builtin, args starlark
 		return nil, err
 	}
 	h := m.host(t)
-	if err := Snapshot(ctxOf(t), h, name, recursive); err != nil {
+	if err := doUndoable(t, DestroyDesc(name, recursive), DestroyStep(name, recursive, true), func() error {
+		return Snapshot(ctxOf(t), h, name, recursive)
+	}); err != nil {
 		return fail(b, err)
 	}
-	undoDestroy(t, h, name, recursive)
 	return starlark.None, nil
 }
 
@@ -230,10 +232,11 @@ func (m *module) clone(t *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := Clone(ctxOf(t), h, snap, name, parents, pm); err != nil {
+	if err := doUndoable(t, DestroyDesc(made, true), DestroyStep(made, true, true), func() error {
+		return Clone(ctxOf(t), h, snap, name, parents, pm)
+	}); err != nil {
 		return fail(b, err)
 	}
-	undoDestroy(t, h, made, true)
 	return starlark.None, nil
 }
 
@@ -247,10 +250,9 @@ func (m *module) promote(t *starlark.Thread, b *starlark.Builtin, args starlark.
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := Promote(ctxOf(t), h, name); err != nil {
+	if err := doUndoable(t, "zfs promote "+origin, PromoteStep(origin), func() error { return Promote(ctxOf(t), h, name) }); err != nil {
 		return fail(b, err)
 	}
-	pushUndo(t, "zfs promote "+origin, func(ctx context.Context) error { return Promote(ctx, h, origin) })
 	return starlark.None, nil
 }
 
@@ -288,12 +290,13 @@ func (m *module) rename(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 		return fail(b, fmt.Errorf("parents=True and recursive=True cannot be combined: zfs rename refuses -p with -r (parents is for a dataset, recursive for a snapshot)"))
 	}
 	h := m.host(t)
-	if err := Rename(ctxOf(t), h, name, to, parents, recursive); err != nil {
-		return fail(b, err)
-	}
 	// Parents made with parents=True stay; the dataset (or, recursive,
 	// the snapshot of every descendant) goes back to its name.
-	pushUndo(t, "zfs rename "+to+" "+name, func(ctx context.Context) error { return Rename(ctx, h, to, name, false, recursive) })
+	if err := doUndoable(t, "zfs rename "+to+" "+name, RenameStep(name, to, recursive), func() error {
+		return Rename(ctxOf(t), h, name, to, parents, recursive)
+	}); err != nil {
+		return fail(b, err)
+	}
 	return starlark.None, nil
 }
 
@@ -337,10 +340,11 @@ func (m *module) set(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := Set(ctxOf(t), h, name, pm); err != nil {
+	if err := doUndoable(t, "restore "+strings.Join(sortedKeys(prev), ",")+" of "+name, RestoreStep(name, prev), func() error {
+		return Set(ctxOf(t), h, name, pm)
+	}); err != nil {
 		return fail(b, err)
 	}
-	pushUndo(t, "restore "+strings.Join(sortedKeys(prev), ",")+" of "+name, func(ctx context.Context) error { return Restore(ctx, h, name, prev) })
 	return starlark.None, nil
 }
 
@@ -355,13 +359,16 @@ func (m *module) inherit(t *starlark.Thread, b *starlark.Builtin, args starlark.
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := Inherit(ctxOf(t), h, name, prop, recursive); err != nil {
-		return fail(b, err)
-	}
-	if prev[prop].Local() {
+	inherit := func() error { return Inherit(ctxOf(t), h, name, prop, recursive) }
+	if !prev[prop].Local() {
+		err = inherit()
+	} else {
 		// Only the dataset's own value comes back; with recursive, the
 		// local values of descendants that were cleared too are not.
-		pushUndo(t, "restore "+prop+" of "+name, func(ctx context.Context) error { return Restore(ctx, h, name, prev) })
+		err = doUndoable(t, "restore "+prop+" of "+name, RestoreStep(name, prev), inherit)
+	}
+	if err != nil {
+		return fail(b, err)
 	}
 	return starlark.None, nil
 }
@@ -406,10 +413,9 @@ func (m *module) receive(t *starlark.Thread, b *starlark.Builtin, args starlark.
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := Receive(ctxOf(t), h, name, o, f); err != nil {
+	if err := doUndoable(t, "take back zfs receive "+name, undo, func() error { return Receive(ctxOf(t), h, name, o, f) }); err != nil {
 		return fail(b, err)
 	}
-	pushUndo(t, "take back zfs receive "+name, undo)
 	return starlark.None, nil
 }
 
@@ -426,10 +432,9 @@ func (m *module) transfer(t *starlark.Thread, b *starlark.Builtin, args starlark
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := Transfer(ctxOf(t), h, snap, target, so, ro); err != nil {
+	if err := doUndoable(t, "take back zfs receive "+target, undo, func() error { return Transfer(ctxOf(t), h, snap, target, so, ro) }); err != nil {
 		return fail(b, err)
 	}
-	pushUndo(t, "take back zfs receive "+target, undo)
 	return starlark.None, nil
 }
 

@@ -18,7 +18,7 @@ func TestRenameBuiltinRefusesParentsWithRecursive(t *testing.T) {
 	sc := &runtime.Scripted{Root: t.TempDir()}
 	h := runtime.New(sc, runtime.Options{})
 	th := &starlark.Thread{}
-	thread.Set(th, &thread.Run{Ctx: context.Background(), Host: h, Undo: &thread.Undo{}})
+	thread.Set(th, &thread.Run{Ctx: context.Background(), Host: h, Undo: thread.NewUndo(h, nil)})
 	_, err := starlark.ExecFile(th, "x.star", `zfs.rename("tank/a@s", "tank/b@s", parents = True, recursive = True)`, starlark.StringDict{"zfs": zfs.NewModule(h)})
 	if err == nil || !strings.Contains(err.Error(), "zfs.rename: parents=True and recursive=True cannot be combined") {
 		t.Fatalf("err = %v; want zfs.rename's refusal", err)

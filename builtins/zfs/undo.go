@@ -2,7 +2,10 @@ package zfs
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -108,10 +111,198 @@ func Restore(ctx context.Context, h *runtime.Host, name string, prev map[string]
 	return errors.Join(errs...)
 }
 
-// pushUndo records fn on t's undo log (nothing happens when the run keeps
-// none).
-func pushUndo(t *starlark.Thread, desc string, fn func(ctx context.Context) error) {
-	thread.UndoOf(t).Push(desc, fn)
+// The undo steps of this package, as journal data (thread.Step) that
+// another iocage can replay after this one died. Every replayer treats
+// what is already undone, or was never done, as success.
+func init() {
+	thread.RegisterUndo("zfs.destroy", replayDestroy)
+	thread.RegisterUndo("zfs.rename", replayRename)
+	thread.RegisterUndo("zfs.restore", replayRestore)
+	thread.RegisterUndo("zfs.promote", replayPromote)
+	thread.RegisterUndo("zfs.snapshot", replaySnapshot)
+	thread.RegisterUndo("zfs.clone", replayClone)
+	thread.RegisterUndo("zfs.receive", replayReceive)
+}
+
+// doUndoable makes change on t's undo log, journaling s, its inverse,
+// before it (nothing is journaled when the run keeps no log).
+func doUndoable(t *starlark.Thread, desc string, s thread.Step, change func() error) error {
+	return thread.UndoOf(t).Do(desc, s, change)
+}
+
+// DestroyStep is the undo step of making name: `zfs destroy [-r] [-f]
+// NAME`. A dataset already gone is fine: a recipe may have destroyed a
+// temporary snapshot itself, or the run died before making it.
+func DestroyStep(name string, recursive, force bool) thread.Step {
+	var args []string
+	if recursive {
+		args = append(args, "-r")
+	}
+	if force {
+		args = append(args, "-f")
+	}
+	return thread.Step{Kind: "zfs.destroy", Args: append(args, name)}
+}
+
+// DestroyDesc names DestroyStep(name, recursive, _) for messages.
+func DestroyDesc(name string, recursive bool) string {
+	if recursive {
+		return "zfs destroy -r " + name
+	}
+	return "zfs destroy " + name
+}
+
+// stepFlags splits args into the flags before the last n operands,
+// refusing any flag not in allowed.
+func stepFlags(kind string, args []string, n int, allowed ...string) (map[string]bool, []string, error) {
+	if len(args) < n {
+		return nil, nil, fmt.Errorf("%s: want %d operands, got %q", kind, n, args)
+	}
+	flags := map[string]bool{}
+	for _, f := range args[:len(args)-n] {
+		if !slices.Contains(allowed, f) {
+			return nil, nil, fmt.Errorf("%s: unknown flag %q", kind, f)
+		}
+		flags[f] = true
+	}
+	return flags, args[len(args)-n:], nil
+}
+
+func replayDestroy(ctx context.Context, h *runtime.Host, args []string) error {
+	f, ops, err := stepFlags("zfs.destroy", args, 1, "-r", "-f")
+	if err != nil {
+		return err
+	}
+	err = Destroy(ctx, h, ops[0], DestroyOptions{Recursive: f["-r"], Force: f["-f"]})
+	if errors.Is(err, runtime.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// RenameStep is the undo step of renaming to to from: `zfs rename [-r]
+// TO FROM`. When to does not exist there is nothing to rename back.
+func RenameStep(from, to string, recursive bool) thread.Step {
+	args := []string{to, from}
+	if recursive {
+		args = append([]string{"-r"}, args...)
+	}
+	return thread.Step{Kind: "zfs.rename", Args: args}
+}
+
+func replayRename(ctx context.Context, h *runtime.Host, args []string) error {
+	f, ops, err := stepFlags("zfs.rename", args, 2, "-r")
+	if err != nil {
+		return err
+	}
+	err = Rename(ctx, h, ops[0], ops[1], false, f["-r"])
+	if err == nil || !errors.Is(err, runtime.ErrNotExist) {
+		return err
+	}
+	// Read only on failure, so that a rollback sends what it always did.
+	if ok, xerr := Exists(ctx, h, ops[0]); xerr == nil && !ok {
+		return nil
+	}
+	return err
+}
+
+// RestoreStep is the undo step of changing properties of name whose
+// values and sources were prev (Sources): Restore. A dataset that is gone
+// has nothing left to restore.
+func RestoreStep(name string, prev map[string]PropSource) thread.Step {
+	b, _ := json.Marshal(prev)
+	return thread.Step{Kind: "zfs.restore", Args: []string{name, string(b)}}
+}
+
+func replayRestore(ctx context.Context, h *runtime.Host, args []string) error {
+	if len(args) != 2 {
+		return fmt.Errorf("zfs.restore: want a dataset and its properties, got %q", args)
+	}
+	var prev map[string]PropSource
+	if err := json.Unmarshal([]byte(args[1]), &prev); err != nil {
+		return fmt.Errorf("zfs.restore %s: properties: %w", args[0], err)
+	}
+	err := Restore(ctx, h, args[0], prev)
+	if errors.Is(err, runtime.ErrNotExist) {
+		if ok, xerr := Exists(ctx, h, args[0]); xerr == nil && !ok {
+			return nil
+		}
+	}
+	return err
+}
+
+// PromoteStep is the undo step of promoting a clone of origin: `zfs
+// promote ORIGIN`. When origin is no clone (any more), it is done.
+func PromoteStep(origin string) thread.Step {
+	return thread.Step{Kind: "zfs.promote", Args: []string{origin}}
+}
+
+func replayPromote(ctx context.Context, h *runtime.Host, args []string) error {
+	if len(args) != 1 {
+		return fmt.Errorf("zfs.promote: want a filesystem, got %q", args)
+	}
+	err := Promote(ctx, h, args[0])
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, runtime.ErrNotExist) {
+		return nil
+	}
+	if o, xerr := promoteOrigin(ctx, h, args[0]); xerr == nil && o == "" {
+		return nil
+	}
+	return err
+}
+
+// SnapshotStep is the undo step of destroying the snapshot name: `zfs
+// snapshot [-r] NAME`. A snapshot that exists is done.
+func SnapshotStep(name string, recursive bool) thread.Step {
+	args := []string{name}
+	if recursive {
+		args = append([]string{"-r"}, args...)
+	}
+	return thread.Step{Kind: "zfs.snapshot", Args: args}
+}
+
+func replaySnapshot(ctx context.Context, h *runtime.Host, args []string) error {
+	f, ops, err := stepFlags("zfs.snapshot", args, 1, "-r")
+	if err != nil {
+		return err
+	}
+	err = Snapshot(ctx, h, ops[0], f["-r"])
+	if err == nil {
+		return nil
+	}
+	if ok, xerr := Exists(ctx, h, ops[0]); xerr == nil && ok {
+		return nil
+	}
+	return err
+}
+
+// CloneStep is the undo step of destroying name, a clone of snapshot with
+// props: `zfs clone -o k=v... SNAPSHOT NAME`. A clone of snapshot named
+// name that exists is done.
+func CloneStep(snapshot, name string, props map[string]string) thread.Step {
+	b, _ := json.Marshal(props)
+	return thread.Step{Kind: "zfs.clone", Args: []string{snapshot, name, string(b)}}
+}
+
+func replayClone(ctx context.Context, h *runtime.Host, args []string) error {
+	if len(args) != 3 {
+		return fmt.Errorf("zfs.clone: want a snapshot, a name and properties, got %q", args)
+	}
+	var props map[string]string
+	if err := json.Unmarshal([]byte(args[2]), &props); err != nil {
+		return fmt.Errorf("zfs.clone %s: properties: %w", args[1], err)
+	}
+	err := Clone(ctx, h, args[0], args[1], false, props)
+	if err == nil {
+		return nil
+	}
+	if p, xerr := Sources(ctx, h, args[1], "origin"); xerr == nil && p["origin"].Value == args[0] {
+		return nil
+	}
+	return err
 }
 
 // missingAncestors lists the ancestors of name that do not exist, nearest
@@ -132,21 +323,10 @@ func missingAncestors(ctx context.Context, h *runtime.Host, name string) ([]stri
 	return out, nil
 }
 
-// undoDestroy is the inverse of making name: destroying it with what is
-// below it. What is gone already is fine: a recipe may have destroyed a
-// temporary snapshot itself.
-func undoDestroy(t *starlark.Thread, h *runtime.Host, name string, recursive bool) {
-	desc := "zfs destroy " + name
-	if recursive {
-		desc = "zfs destroy -r " + name
-	}
-	pushUndo(t, desc, func(ctx context.Context) error {
-		err := Destroy(ctx, h, name, DestroyOptions{Recursive: recursive, Force: true})
-		if errors.Is(err, runtime.ErrNotExist) {
-			return nil
-		}
-		return err
-	})
+// receivedBefore is what a target held before a receive into it.
+type receivedBefore struct {
+	Filesystems []string          `json:"filesystems"`
+	Newest      map[string]string `json:"newest,omitempty"` // filesystem -> its newest snapshot
 }
 
 // receiveUndo reads what target holds before a receive and returns how to
@@ -154,49 +334,61 @@ func undoDestroy(t *starlark.Thread, h *runtime.Host, name string, recursive boo
 // each of its filesystems rolled back to its newest snapshot from before
 // (zfs rollback -r, which destroys the received ones), and filesystems the
 // stream added are destroyed.
-func receiveUndo(ctx context.Context, h *runtime.Host, target string) (func(ctx context.Context) error, error) {
+func receiveUndo(ctx context.Context, h *runtime.Host, target string) (thread.Step, error) {
 	out, err := h.Output(ctx, runtime.ZFS, "list", "-H", "-o", "name", "-t", "all", "-r", target)
 	if err = mapErr(err); errors.Is(err, runtime.ErrNotExist) {
-		return func(ctx context.Context) error {
-			err := Destroy(ctx, h, target, DestroyOptions{Recursive: true, Force: true})
-			if errors.Is(err, runtime.ErrNotExist) {
-				return nil
-			}
-			return err
-		}, nil
+		return DestroyStep(target, true, true), nil
 	}
 	if err != nil {
-		return nil, err
+		return thread.Step{}, err
+	}
+	before := receivedBefore{Newest: map[string]string{}}
+	for _, n := range strings.Fields(out) {
+		// zfs lists snapshots oldest first.
+		if fs, _, ok := strings.Cut(n, "@"); ok {
+			before.Newest[fs] = n
+		} else {
+			before.Filesystems = append(before.Filesystems, n)
+		}
+	}
+	b, _ := json.Marshal(before)
+	return thread.Step{Kind: "zfs.receive", Args: []string{target, string(b)}}, nil
+}
+
+func replayReceive(ctx context.Context, h *runtime.Host, args []string) error {
+	if len(args) != 2 {
+		return fmt.Errorf("zfs.receive: want a target and what it held, got %q", args)
+	}
+	target := args[0]
+	var before receivedBefore
+	if err := json.Unmarshal([]byte(args[1]), &before); err != nil {
+		return fmt.Errorf("zfs.receive %s: %w", target, err)
+	}
+	out, err := h.Output(ctx, runtime.ZFS, "list", "-H", "-o", "name", "-t", "filesystem,volume", "-r", target)
+	if err = mapErr(err); errors.Is(err, runtime.ErrNotExist) {
+		return nil
+	} else if err != nil {
+		return err
 	}
 	had := map[string]bool{}
-	newest := map[string]string{} // filesystem -> its newest snapshot (zfs lists them oldest first)
-	for _, n := range strings.Fields(out) {
-		had[n] = true
-		if fs, _, ok := strings.Cut(n, "@"); ok {
-			newest[fs] = n
-		}
+	for _, fs := range before.Filesystems {
+		had[fs] = true
 	}
-	return func(ctx context.Context) error {
-		out, err := h.Output(ctx, runtime.ZFS, "list", "-H", "-o", "name", "-t", "filesystem,volume", "-r", target)
-		if err != nil {
-			return mapErr(err)
-		}
-		var errs []error
-		for _, fs := range strings.Fields(out) {
-			switch {
-			case !had[fs]:
-				err := Destroy(ctx, h, fs, DestroyOptions{Recursive: true, Force: true})
-				if err != nil && !errors.Is(err, runtime.ErrNotExist) {
-					errs = append(errs, err)
-				}
-			case newest[fs] != "":
-				if err := Rollback(ctx, h, newest[fs], true); err != nil && !errors.Is(err, runtime.ErrNotExist) {
-					errs = append(errs, err)
-				}
+	var errs []error
+	for _, fs := range strings.Fields(out) {
+		switch {
+		case !had[fs]:
+			err := Destroy(ctx, h, fs, DestroyOptions{Recursive: true, Force: true})
+			if err != nil && !errors.Is(err, runtime.ErrNotExist) {
+				errs = append(errs, err)
+			}
+		case before.Newest[fs] != "":
+			if err := Rollback(ctx, h, before.Newest[fs], true); err != nil && !errors.Is(err, runtime.ErrNotExist) {
+				errs = append(errs, err)
 			}
 		}
-		return errors.Join(errs...)
-	}, nil
+	}
+	return errors.Join(errs...)
 }
 
 // promoteOrigin reads the filesystem name is a clone of ("" when it is

@@ -32,7 +32,7 @@ func state(t *testing.T, h *runtime.Host, root string) string {
 // log back, as starlib does when a run fails.
 func runUndone(t *testing.T, h *runtime.Host, src string) {
 	t.Helper()
-	undo := &thread.Undo{}
+	undo := thread.NewUndo(h, nil)
 	th := &starlark.Thread{Name: "undo-test"}
 	thread.Set(th, &thread.Run{Ctx: context.Background(), Host: h, Undo: undo})
 	if _, err := starlark.ExecFile(th, "undo_test.star", src, starlark.StringDict{"zfs": zfs.NewModule(h)}); err != nil {
@@ -103,7 +103,7 @@ func TestZFSBuiltinsUndoTheirChanges(t *testing.T) {
 		mustZ(t, err)
 		mustZ(t, zfs.Send(ctx, h, root+"/a@s2", zfs.SendOptions{Base: "@s1"}, f))
 		mustZ(t, f.Close())
-		undo := &thread.Undo{}
+		undo := thread.NewUndo(h, nil)
 		th := &starlark.Thread{}
 		thread.Set(th, &thread.Run{Ctx: ctx, Host: h, Undo: undo})
 		if _, err := starlark.ExecFile(th, "x.star", `zfs.receive("`+root+`/dst", "`+file+`")`, starlark.StringDict{"zfs": zfs.NewModule(h)}); err != nil {
@@ -125,7 +125,7 @@ func TestZFSBuiltinsUndoTheirChanges(t *testing.T) {
 // A builtin that fails pushes nothing: there is nothing to take back.
 func TestZFSBuiltinThatFailsPushesNoUndo(t *testing.T) {
 	s := sandboxtest.New(t)
-	undo := &thread.Undo{}
+	undo := thread.NewUndo(s.Host, nil)
 	th := &starlark.Thread{}
 	thread.Set(th, &thread.Run{Ctx: context.Background(), Host: s.Host, Undo: undo})
 	_, err := starlark.ExecFile(th, "x.star", `zfs.snapshot("`+s.Pool+`/nope@s")`, starlark.StringDict{"zfs": zfs.NewModule(s.Host)})

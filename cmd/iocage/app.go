@@ -1,14 +1,19 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	goruntime "runtime"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/iocage/iocage/builtins/thread"
 	"github.com/iocage/iocage/runtime"
 	"github.com/iocage/iocage/runtime/sandbox"
 )
@@ -67,6 +72,11 @@ func hostOf(c *cli.Context) (*runtime.Host, error) {
 		return aio.host, nil
 	}
 	opts := runtime.Options{DryRun: c.Bool("dry-run"), Out: aio.stderr}
+	if k, with, _ := strings.Cut(os.Getenv(envKillAfterChange), ":"); k != "" {
+		if n, err := strconv.Atoi(k); err == nil {
+			opts.KillAfterChange, opts.KillWith = n, with
+		}
+	}
 	if c.Bool("trace") {
 		opts.Trace = aio.stderr
 	}
@@ -82,5 +92,57 @@ func hostOf(c *cli.Context) (*runtime.Host, error) {
 		b = sb
 	}
 	aio.host = runtime.New(b, opts)
+	if n, err := strconv.Atoi(os.Getenv(envFailChange)); err == nil && n > 0 {
+		aio.host.InjectFailure(n)
+	}
+	// clean --interrupted does explicitly (and can list) what every other
+	// command does first.
+	if !(c.Command != nil && c.Command.Name == "clean" && c.Bool("interrupted")) {
+		if err := recoverInterrupted(c.Context, aio.host, aio.stderr); err != nil {
+			return nil, err
+		}
+	}
 	return aio.host, nil
+}
+
+// envKillAfterChange ("N" or "N:hup", "N:panic") kills iocage right
+// after its N-th host change: the crash tests' way of dying half-way (see
+// runtime.Options).
+const envKillAfterChange = "IOCAGE_KILL_AFTER_CHANGE"
+
+// envFailChange=N makes the N-th host change of this iocage fail (crash
+// tests: an undo step that fails once).
+const envFailChange = "IOCAGE_FAIL_CHANGE"
+
+// recoverInterrupted takes back, before this command does its own work,
+// the changes of iocage runs that died half-way (their journals), saying
+// so on stderr. A run whose undo failed before is only reported: `iocage
+// clean --interrupted` retries it. In dry-run nothing is taken back.
+func recoverInterrupted(ctx context.Context, h *runtime.Host, stderr io.Writer) error {
+	runs, err := thread.InterruptedRuns(h)
+	if err != nil {
+		return fmt.Errorf("interrupted runs: %w", err)
+	}
+	for _, in := range runs {
+		failedBefore := false
+		for _, s := range in.Steps {
+			failedBefore = failedBefore || s.Error != ""
+		}
+		switch {
+		case len(in.Steps) == 0:
+		case failedBefore || h.DryRun():
+			fmt.Fprintf(stderr, "iocage: %d change(s) of the interrupted run %s are not taken back; see `iocage clean --interrupted -n`\n", len(in.Steps), in)
+		default:
+			undone, left := in.Recover(ctx)
+			fmt.Fprintf(stderr, "iocage: took back %d change(s) of the interrupted run %s\n", len(undone), in)
+			for _, d := range undone {
+				fmt.Fprintf(stderr, "iocage:   undone: %s\n", d)
+			}
+			for _, s := range left {
+				fmt.Fprintf(stderr, "iocage:   NOT undone: %s: %s\n", s.Desc, s.Error)
+			}
+		}
+		in.Close()
+	}
+	return nil
 }

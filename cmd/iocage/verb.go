@@ -12,6 +12,7 @@ import (
 	"go.starlark.net/starlark"
 	"golang.org/x/term"
 
+	"github.com/iocage/iocage/builtins/thread"
 	"github.com/iocage/iocage/runtime"
 	"github.com/iocage/iocage/starlib"
 )
@@ -240,6 +241,9 @@ func stringList(ss []string) *starlark.List {
 func newInterp(c *cli.Context, h *runtime.Host, opts starlib.Options) *starlib.Interp {
 	aio := ioOf(c)
 	opts.Host = h
+	if !h.DryRun() {
+		opts.Journal = thread.NewJournal(h, os.Args)
+	}
 	opts.Stdin, opts.Stdout, opts.Stderr = aio.stdin, aio.stdout, aio.stderr
 	opts.Interactive = isTerminal(aio.stdout)
 	if opts.SiteDir == "" {

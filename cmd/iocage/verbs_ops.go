@@ -42,14 +42,18 @@ func init() {
 	)
 	clean := &verb{Name: "clean", Recipe: "clean", Category: catData, Table: true,
 		Usage:     "destroy every jail (-j), every release (-r) or all of iocage's data (-a)",
-		ArgsUsage: "[-f] -a | -r | -j",
+		ArgsUsage: "[-f] -a | -r | -j | --interrupted [-n]",
 		Description: "Running jails that would lose datasets are stopped first, in parallel. " +
-			"-j also removes the release and base snapshots named after the jails. Asks unless -f. Final: nothing is undone.",
+			"-j also removes the release and base snapshots named after the jails. Asks unless -f. Final: nothing is undone. " +
+			"--interrupted takes back what iocage runs that died half-way (kill -9, a power cut) left, from their journals; " +
+			"-n lists it. Columns: RUN PID STARTED CHANGE STATE.",
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "destroy POOL/iocage entirely"},
 			&cli.BoolFlag{Name: "releases", Aliases: []string{"r"}, Usage: "destroy the releases, bases and downloads (and the jails cloned from them)"},
 			&cli.BoolFlag{Name: "jails", Aliases: []string{"j"}, Usage: "destroy every jail"},
 			&cli.BoolFlag{Name: "force", Aliases: []string{"f"}, Usage: "do not ask"},
+			&cli.BoolFlag{Name: "interrupted", Usage: "take back the changes of iocage runs that died half-way"},
+			&cli.BoolFlag{Name: "list", Aliases: []string{"n"}, Usage: "with --interrupted: list them, change nothing"},
 		}}
 	if err := clean.check(); err != nil {
 		panic(fmt.Sprintf("verb %s: %v", clean.Name, err))
@@ -58,8 +62,8 @@ func init() {
 	cmd.Action = func(c *cli.Context) error {
 		// Without a selector there is nothing to do: a usage error
 		// (the shell iocage failed with "Unreachable condition.").
-		if !c.Bool("all") && !c.Bool("releases") && !c.Bool("jails") {
-			return &exitError{code: exitUsage, err: fmt.Errorf("name what to clean: -a, -r or -j (see `iocage %s --help`)", c.Command.FullName())}
+		if !c.Bool("all") && !c.Bool("releases") && !c.Bool("jails") && !c.Bool("interrupted") {
+			return &exitError{code: exitUsage, err: fmt.Errorf("name what to clean: -a, -r, -j or --interrupted (see `iocage %s --help`)", c.Command.FullName())}
 		}
 		return clean.action(c)
 	}

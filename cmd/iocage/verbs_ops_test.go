@@ -32,7 +32,7 @@ func TestCleanWantsASelectorAndAnAnswer(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"clean"}, exitUsage, "name what to clean: -a, -r or -j"},
+		{[]string{"clean"}, exitUsage, "name what to clean: -a, -r, -j or --interrupted"},
 		{[]string{"clean", "-f"}, exitUsage, "name what to clean"},
 		{[]string{"clean", "-j"}, 1, "not on a terminal (confirm with -f)"},
 	} {

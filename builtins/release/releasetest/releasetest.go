@@ -128,7 +128,7 @@ func Fetch(tb testing.TB, s *sandboxtest.Sandbox, pool, rel string, o Options) {
 	if err != nil {
 		tb.Fatalf("releasetest.Fetch: %v", err)
 	}
-	u := &thread.Undo{}
+	u := thread.NewUndo(h, nil)
 	ds, err := release.Prepare(ctx, h, pool, rel, u)
 	if err != nil {
 		tb.Fatalf("releasetest.Fetch: %v", err)

@@ -1,0 +1,4 @@
+package zfs
+
+// ReceiveUndo lets the external tests replay the step of a receive.
+var ReceiveUndo = receiveUndo
