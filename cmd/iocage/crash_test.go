@@ -23,6 +23,7 @@ import (
 	"github.com/iocage/iocage/builtins/jail"
 	"github.com/iocage/iocage/builtins/release/releasetest"
 	"github.com/iocage/iocage/runtime"
+	"github.com/iocage/iocage/runtime/sandbox"
 	"github.com/iocage/iocage/runtime/sandbox/sandboxtest"
 )
 
@@ -261,4 +262,63 @@ func TestKillCreateWithAFailingUndo(t *testing.T) {
 			t.Fatalf("destroy: %+v", r)
 		}
 	}, true)
+}
+
+func TestKillImportAtEveryChange(t *testing.T) {
+	s := crashSandbox(t, true)
+	for _, args := range [][]string{
+		{"create", "tag=exp", "ip4_addr=em0|192.168.1.92/24"},
+		{"export", "exp", "/var/tmp/exp.zfs"},
+		{"destroy", "-f", "exp"},
+	} {
+		if r, _ := iocageProc(t, nil, args...); r.Code != 0 {
+			t.Fatalf("%v: %+v", args, r)
+		}
+	}
+	killEveryChange(t, s, []string{"import", "/var/tmp/exp.zfs"}, func() {
+		if r, _ := iocageProc(t, nil, "destroy", "-f", "exp"); r.Code != 0 {
+			t.Fatalf("destroy: %+v", r)
+		}
+	})
+}
+
+func TestKillFetchAtEveryChange(t *testing.T) {
+	// With 14.3 fetched, the tree (base, download ...) is there already:
+	// what fetch changes is 14.2's.
+	s := crashSandbox(t, true)
+	cfg := *s.Backend.Config()
+	cfg.Mirror = releasetest.Mirror(t)
+	if err := sandbox.WriteConfig(s.Dir, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cfg.Mirror = ""
+		_ = sandbox.WriteConfig(s.Dir, &cfg)
+	})
+	ctx := context.Background()
+	killEveryChange(t, s, []string{"fetch", "release=14.2-RELEASE", "ftpfiles=base.txz"}, func() {
+		for _, ds := range []string{"releases", "base", "download"} {
+			name := s.Pool + "/iocage/" + ds + "/14.2-RELEASE"
+			if _, err := s.Host.Output(ctx, runtime.ZFS, "list", "-H", "-o", "name", name); err != nil {
+				continue
+			}
+			if err := s.Host.Change(ctx, runtime.ZFS, "destroy", "-rR", name); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+}
+
+func TestKillStopAtEveryChange(t *testing.T) {
+	s := crashSandbox(t, true)
+	if r, _ := iocageProc(t, nil, "create", "-c", "tag=crash", "ip4_addr=em0|192.168.1.93/24"); r.Code != 0 {
+		t.Fatalf("create: %+v", r)
+	}
+	start := func() {
+		if r, _ := iocageProc(t, nil, "start", "crash"); r.Code != 0 {
+			t.Fatalf("start: %+v", r)
+		}
+	}
+	start()
+	killEveryChange(t, s, []string{"stop", "crash"}, start)
 }
