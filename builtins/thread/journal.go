@@ -101,6 +101,7 @@ type Journal struct {
 	pending map[int]bool // pushed and neither cancelled, committed nor undone
 	failed  bool
 	err     error // the first write error: changes stop when the journal cannot be written
+	syncs   int   // fsyncs made, for the benchmark
 }
 
 // NewJournal returns the journal of this process's run of argv on h.
@@ -202,6 +203,7 @@ func (j *Journal) write(r record) error {
 		j.err = fmt.Errorf("journal %s: %w", j.path, err)
 		return j.err
 	}
+	j.syncs++
 	return nil
 }
 

@@ -322,3 +322,14 @@ func TestKillStopAtEveryChange(t *testing.T) {
 	start()
 	killEveryChange(t, s, []string{"stop", "crash"}, start)
 }
+
+func TestKillDestroyAtEveryChange(t *testing.T) {
+	s := crashSandbox(t, true)
+	create := func() {
+		if r, _ := iocageProc(t, nil, "create", "-c", "tag=crash", "ip4_addr=em0|192.168.1.94/24"); r.Code != 0 {
+			t.Fatalf("create: %+v", r)
+		}
+	}
+	create()
+	killEveryChange(t, s, []string{"destroy", "-f", "crash"}, create)
+}
