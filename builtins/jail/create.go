@@ -545,7 +545,7 @@ func createWriteUndoable(t *starlark.Thread, h *runtime.Host, p string, data []b
 	if rerr != nil {
 		desc = "rm " + p
 	}
-	return undoable(t, desc, fileRestoreStep(p, old, rerr == nil, perm), func() error { return h.WriteFile(p, data, perm) })
+	return thread.UndoOf(t).Do(desc, fileRestoreStep(p, old, rerr == nil, perm), func() error { return h.WriteFile(p, data, perm) })
 }
 
 // FstabTemplate is the fstab a new jail gets: comments only.
@@ -578,7 +578,7 @@ func writeFstabTemplate(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin
 			return starlark.None, nil
 		}
 		backup := p + "." + s.UUID
-		if err := undoable(t, "mv "+backup+" "+p, fileRenameStep(backup, p), func() error { return h.Rename(p, backup) }); err != nil {
+		if err := thread.UndoOf(t).Do("mv "+backup+" "+p, fileRenameStep(backup, p), func() error { return h.Rename(p, backup) }); err != nil {
 			return fail(b, err)
 		}
 	}
@@ -654,7 +654,7 @@ func rootWriteUndoable(t *starlark.Thread, r *runtime.RootDir, rel string, data 
 	if rerr != nil {
 		desc = "rm " + p
 	}
-	return undoable(t, desc, rootFileRestoreStep(r.Path(""), rel, old, rerr == nil, perm), func() error { return r.WriteFile(rel, data, perm) })
+	return thread.UndoOf(t).Do(desc, rootFileRestoreStep(r.Path(""), rel, old, rerr == nil, perm), func() error { return r.WriteFile(rel, data, perm) })
 }
 
 var uuidInText = regexp.MustCompile(`\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b`)

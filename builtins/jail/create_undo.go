@@ -19,8 +19,6 @@ import (
 	"strconv"
 	"strings"
 
-	"go.starlark.net/starlark"
-
 	"github.com/iocage/iocage/builtins/thread"
 	"github.com/iocage/iocage/builtins/zfs"
 	"github.com/iocage/iocage/runtime"
@@ -34,12 +32,6 @@ func init() {
 	thread.RegisterUndo("file.rmdir", replayFileRmdir)
 	thread.RegisterUndo("jail.taglink", replayTagLink)
 	thread.RegisterUndo("jail.set_restore", replaySetRestore)
-}
-
-// undoable makes change on t's undo log, journaling s, its inverse, before
-// it (nothing is journaled when the run keeps no log).
-func undoable(t *starlark.Thread, desc string, s thread.Step, change func() error) error {
-	return thread.UndoOf(t).Do(desc, s, change)
 }
 
 // makeDataset runs change, which makes the dataset or snapshot name;

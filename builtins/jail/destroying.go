@@ -51,7 +51,7 @@ func stDestroying(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args
 
 // finishDestroy removes what is left of a destroyed jail.
 func finishDestroy(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.finish_destroy", args, 4, -1); err != nil {
+	if err := thread.CheckArgs("jail.finish_destroy", args, 4, -1); err != nil {
 		return err
 	}
 	gone := func(err error) error {

@@ -28,8 +28,8 @@ func init() {
 		"the console log /iocage/log/UUID-console.log; standard input is the run's.\n"+
 		"Returns the exit status; with check=True a non-zero one is an error.", stExec)
 	register("chroot", "jail.chroot(j, argv=[]) -> int\n\nRuns argv on the host chrooted into j's root (`chroot ROOT ARGV...`;\nthe jail need not run; no argv: chroot's default shell), with the run's\nstandard streams. Returns the exit status.", stChroot)
-	register("runtime", "jail.runtime(j) -> list of str\n\nThe live parameters of the running jail j as \"param=value\" strings\n(`jls --libxo json -n`; a value stays whole whatever it holds). Fails when it\nis not running.", stRuntime)
-	register("jid", "jail.jid(j) -> int or None\n\nThe jid of j read now (`jls --libxo json jid name`), None when it is not\nrunning. A jail value's jid attribute is what was read when it was listed.", stJID)
+	register("runtime", "jail.runtime(j) -> list of str\n\nThe live parameters of the running jail j as \"param=value\" strings\n(`jls --libxo json -j ioc-UUID -n`; a value stays whole whatever it holds). Fails when it\nis not running.", stRuntime)
+	register("jid", "jail.jid(j) -> int or None\n\nThe jid of j read now (`jls --libxo json -j ioc-UUID jid name`), None when it is not\nrunning. A jail value's jid attribute is what was read when it was listed.", stJID)
 	register("kill", "jail.kill(j) -> bool\n\nSends SIGTERM to every process of the running jail j (`pkill -j JID`),\nwithout waiting, as a soft restart does. False when it had none.", stKill)
 }
 
@@ -188,13 +188,16 @@ func stRuntime(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
 		return nil, err
 	}
-	out, err := h.Output(thread.Context(t), runtime.Jls, "--libxo", "json", "-n")
+	out, err := jlsOne(thread.Context(t), h, v.j.Name(), "-n")
 	if err != nil {
 		return fail(b, err)
 	}
-	ps, found, err := RuntimeParams(out, v.j.Name())
-	if err != nil {
-		return fail(b, err)
+	var ps []string
+	found := false
+	if out != "" {
+		if ps, found, err = RuntimeParams(out, v.j.Name()); err != nil {
+			return fail(b, err)
+		}
 	}
 	if !found {
 		return fail(b, fmt.Errorf("jail %s (%s) is not running: %w", v.j.UUID, v.j.Tag, runtime.ErrNotExist))

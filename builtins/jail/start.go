@@ -45,7 +45,7 @@ func init() {
 	register("expand_fstab", "jail.expand_fstab(j) -> str\n\nWrites /var/run/iocage/fstab.UUID (the directory made mode 0700, or\nchecked to be root's alone): the entries of the jail's MP/fstab (empty\nwhen missing; a symlink is refused) with every %jailroot% replaced by\nthe jail's root and each mount point resolved inside the root, symlinks\nfollowed as the jail sees them. Fails, naming the fstab line, when a\nmount point lies outside the root or leads out of it. Returns the path.\nUndone (the previous file back, or removed) when the run fails.", stExpandFstab)
 	register("remove_expanded_fstab", "jail.remove_expanded_fstab(j) -> bool\n\nRemoves /var/run/iocage/fstab.UUID (a symlink there is removed, not its\ntarget); False when there was none. Put back when the run fails.", stRemoveFstab)
 	register("mount_procfs", "jail.mount_procfs(j)\n\nMounts procfs on the jail's /proc (`mount -t procfs proc ROOT/proc`),\nthe point resolved inside the root: a /proc that leads out of it is\nrefused. Unmounted when the run fails.", stMountProcfs)
-	register("launch", "jail.launch(j, params) -> int\n\nCreates the jail: `jail -c PARAMS...` (params from jail.params), then\nreads its jid (`jls --libxo json jid name`), which it returns. When the run\nfails, the jail is removed (`jail -r ioc-UUID`), what jail(8) mounted for\nit is unmounted and the aliases it added are removed.", stLaunch)
+	register("launch", "jail.launch(j, params) -> int\n\nCreates the jail: `jail -c PARAMS...` (params from jail.params), then\nreads its jid (`jls --libxo json -j ioc-UUID jid name`), which it returns. When the run\nfails, the jail is removed (`jail -r ioc-UUID`), what jail(8) mounted for\nit is unmounted and the aliases it added are removed.", stLaunch)
 	register("devlog", "jail.devlog(j)\n\nLinks ROOT/dev/log to ../var/run/log in the jail's fresh devfs, so\nsyslogd inside the jail is reached. Does nothing when the link is there.\nRemoved when the run fails.", stDevlog)
 	register("remove", "jail.remove(j) -> bool\n\nRemoves the running jail (`jail -r ioc-UUID`): its processes are\nstopped and the jail goes. False when it was not running. Not undone.", stRemove)
 	register("mounts", "jail.mounts(j) -> list of str\n\nThe mount points of file systems other than ZFS mounted at or below the\njail's root, or at a mount point of the generated fstab, in mount order\n(one `mount -p`).", stMounts)
@@ -512,14 +512,24 @@ func stMountProcfs(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 }
 
 // JID reads the jid of the running jail name; 0 when it is not running.
+// It reads that jail only, whatever the number of jails.
 func JID(ctx context.Context, h *runtime.Host, name string) (int, error) {
-	// All jails, looked up here: `jls -j` of a missing jail is an error
-	// whose text would have to be recognised.
-	out, err := h.Output(ctx, runtime.Jls, "--libxo", "json", "jid", "name")
-	if err != nil {
+	out, err := jlsOne(ctx, h, name, "jid", "name")
+	if out == "" || err != nil {
 		return 0, err
 	}
 	return jlsJID(out, name)
+}
+
+// jlsOne runs `jls --libxo json -j NAME ARGS...`: "" when no such jail
+// runs (jls says so on stderr, in text, and exits 1).
+func jlsOne(ctx context.Context, h *runtime.Host, name string, args ...string) (string, error) {
+	out, err := h.Output(ctx, runtime.Jls, append([]string{"--libxo", "json", "-j", name}, args...)...)
+	var ee *runtime.ExitError
+	if errors.As(err, &ee) && strings.Contains(ee.Stderr, "not found") {
+		return "", nil
+	}
+	return out, err
 }
 
 func stLaunch(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

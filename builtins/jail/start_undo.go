@@ -39,13 +39,6 @@ func init() {
 	thread.RegisterUndo("jail.last_started_restore", undoLastStarted)
 }
 
-func nargs(kind string, args []string, min, max int) error {
-	if len(args) < min || (max >= 0 && len(args) > max) {
-		return fmt.Errorf("%s: %d arguments, want %d to %d", kind, len(args), min, max)
-	}
-	return nil
-}
-
 // launchStep is the inverse of `jail -c`: the jail name, its mountpoint
 // and UUID (what jail(8) mounted for it is found from them) and the
 // ip4.addr/ip6.addr parameters that may have added aliases.
@@ -64,7 +57,7 @@ func launchStep(j *Jail, params []string) thread.Step {
 // removal that fails is checked against the host: a jail that is not
 // running, an alias that is not there, is gone already.
 func undoLaunch(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.remove", args, 3, -1); err != nil {
+	if err := thread.CheckArgs("jail.remove", args, 3, -1); err != nil {
 		return err
 	}
 	name, j := args[0], &Jail{Mountpoint: args[1], UUID: args[2]}
@@ -111,7 +104,7 @@ func hasAddress(ctx context.Context, h *runtime.Host, iface, addr string) (bool,
 // undoMount unmounts a point when it is still mounted: taking the jail
 // back may have unmounted it already.
 func undoMount(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.umount", args, 1, 1); err != nil {
+	if err := thread.CheckArgs("jail.umount", args, 1, 1); err != nil {
 		return err
 	}
 	ms, err := Mounts(ctx, h)
@@ -139,7 +132,7 @@ func fstabContentStep(p string, old []byte) thread.Step {
 }
 
 func undoFstab(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.fstab_restore", args, 1, 2); err != nil {
+	if err := thread.CheckArgs("jail.fstab_restore", args, 1, 2); err != nil {
 		return err
 	}
 	p := args[0]
@@ -160,7 +153,7 @@ func undoFstab(ctx context.Context, h *runtime.Host, args []string) error {
 }
 
 func undoRmdir(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.rmdir_if_empty", args, 1, 1); err != nil {
+	if err := thread.CheckArgs("jail.rmdir_if_empty", args, 1, 1); err != nil {
 		return err
 	}
 	return stRemoveIfEmpty(h, args[0])
@@ -169,7 +162,7 @@ func undoRmdir(ctx context.Context, h *runtime.Host, args []string) error {
 // undoDevlog removes the dev/log link made in the jail root args[0]; what
 // is there and not a symlink was not made by jail.devlog.
 func undoDevlog(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.devlog_remove", args, 1, 1); err != nil {
+	if err := thread.CheckArgs("jail.devlog_remove", args, 1, 1); err != nil {
 		return err
 	}
 	r := h.InRoot(args[0])
@@ -192,7 +185,7 @@ var baseOpts = map[string]string{"compression": "lz4", "readonly": "on"}
 // undoBaseClone clones a base filesystem again from its snapshot
 // (args: snapshot, clone) unless the clone is there.
 func undoBaseClone(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.base_clone", args, 2, 2); err != nil {
+	if err := thread.CheckArgs("jail.base_clone", args, 2, 2); err != nil {
 		return err
 	}
 	ok, err := zfs.Exists(ctx, h, args[1])
@@ -205,7 +198,7 @@ func undoBaseClone(ctx context.Context, h *runtime.Host, args []string) error {
 // undoBaseSnapshot takes the recursive snapshot args[0] again unless it is
 // there.
 func undoBaseSnapshot(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.base_snapshot", args, 1, 1); err != nil {
+	if err := thread.CheckArgs("jail.base_snapshot", args, 1, 1); err != nil {
 		return err
 	}
 	ok, err := zfs.Exists(ctx, h, args[0])
@@ -218,7 +211,7 @@ func undoBaseSnapshot(ctx context.Context, h *runtime.Host, args []string) error
 // undoBaseDestroy destroys a base snapshot (recursively, args[1] "-r") or
 // a base clone (forced); one that is gone is fine.
 func undoBaseDestroy(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.base_destroy", args, 1, 2); err != nil {
+	if err := thread.CheckArgs("jail.base_destroy", args, 1, 2); err != nil {
 		return err
 	}
 	o := zfs.DestroyOptions{Force: true}
@@ -232,7 +225,7 @@ func undoBaseDestroy(ctx context.Context, h *runtime.Host, args []string) error 
 }
 
 func undoMountpoint(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.mountpoint_restore", args, 2, 2); err != nil {
+	if err := thread.CheckArgs("jail.mountpoint_restore", args, 2, 2); err != nil {
 		return err
 	}
 	return zfsSetGone(ctx, h, args[0], "mountpoint", args[1])
@@ -250,7 +243,7 @@ func zfsSetGone(ctx context.Context, h *runtime.Host, ds, prop, value string) er
 // undoTagLink makes the tag link args[1] point at args[0] again unless it
 // does.
 func undoTagLink(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.tag_link", args, 2, 2); err != nil {
+	if err := thread.CheckArgs("jail.tag_link", args, 2, 2); err != nil {
 		return err
 	}
 	if cur, err := h.Readlink(args[1]); err == nil && cur == args[0] {
@@ -262,7 +255,7 @@ func undoTagLink(ctx context.Context, h *runtime.Host, args []string) error {
 // undoTagUnlink removes the tag link args[0] when it points at args[1]:
 // a link that names something else is not the one made.
 func undoTagUnlink(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.tag_unlink", args, 2, 2); err != nil {
+	if err := thread.CheckArgs("jail.tag_unlink", args, 2, 2); err != nil {
 		return err
 	}
 	if cur, err := h.Readlink(args[0]); err != nil || cur != args[1] {
@@ -272,7 +265,7 @@ func undoTagUnlink(ctx context.Context, h *runtime.Host, args []string) error {
 }
 
 func undoJailed(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.jailed_off", args, 1, 1); err != nil {
+	if err := thread.CheckArgs("jail.jailed_off", args, 1, 1); err != nil {
 		return err
 	}
 	return zfsSetGone(ctx, h, args[0], "jailed", "off")
@@ -281,7 +274,7 @@ func undoJailed(ctx context.Context, h *runtime.Host, args []string) error {
 // undoUnjail takes the dataset args[1] from the jail args[0]; a jail that
 // is gone took its datasets with it.
 func undoUnjail(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.unjail", args, 2, 2); err != nil {
+	if err := thread.CheckArgs("jail.unjail", args, 2, 2); err != nil {
 		return err
 	}
 	err := h.Change(ctx, runtime.ZFS, "unjail", args[0], args[1])
@@ -297,7 +290,7 @@ func undoUnjail(ctx context.Context, h *runtime.Host, args []string) error {
 // undoLastStarted puts back last_started of args[0]: args[1] the old
 // value, none (inherit) when absent.
 func undoLastStarted(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.last_started_restore", args, 1, 2); err != nil {
+	if err := thread.CheckArgs("jail.last_started_restore", args, 1, 2); err != nil {
 		return err
 	}
 	name := jailprops.Prefix + "last_started"

@@ -54,7 +54,7 @@ func stStopping(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args s
 
 // finishStop takes away what is left of a jail (args as jail.remove's).
 func finishStop(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("jail.finish_stop", args, 3, -1); err != nil {
+	if err := thread.CheckArgs("jail.finish_stop", args, 3, -1); err != nil {
 		return err
 	}
 	name, uuid := args[0], args[2]

@@ -103,6 +103,12 @@ func GetInterface(ctx context.Context, h *runtime.Host, name string) (*Interface
 		return nil, err
 	}
 	out, err := h.Output(ctx, runtime.Ifconfig, name)
+	return oneInterface(name, out, err)
+}
+
+// oneInterface is the answer of `ifconfig NAME` (out, err), on the host or
+// in a jail: a missing interface wraps runtime.ErrNotExist.
+func oneInterface(name, out string, err error) (*Interface, error) {
 	if err != nil {
 		var ee *runtime.ExitError
 		if errors.As(err, &ee) && strings.Contains(ee.Stderr, "does not exist") {

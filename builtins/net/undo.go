@@ -37,13 +37,6 @@ func init() {
 	thread.RegisterUndo("net.resolv_restore", undoResolv)
 }
 
-func nargs(kind string, args []string, min, max int) error {
-	if len(args) < min || len(args) > max {
-		return fmt.Errorf("%s: %d arguments, want %d to %d", kind, len(args), min, max)
-	}
-	return nil
-}
-
 // change runs prog args at w, a change whose inverse s is journaled
 // first; desc is the inverse command, for messages.
 func (m *module) change(t *starlark.Thread, b *starlark.Builtin, w where, s thread.Step, desc *runtime.Cmd, prog string, args ...string) (string, error) {
@@ -129,21 +122,7 @@ func ifaceAt(ctx context.Context, h *runtime.Host, w where, name string) (*Inter
 		return GetInterface(ctx, h, name)
 	}
 	out, err := w.read(ctx, h, runtime.Ifconfig, name)
-	if err != nil {
-		var ee *runtime.ExitError
-		if errors.As(err, &ee) && strings.Contains(ee.Stderr, "does not exist") {
-			return nil, fmt.Errorf("interface %s: %w", name, runtime.ErrNotExist)
-		}
-		return nil, err
-	}
-	ifs, err := ParseIfconfig(out)
-	if err != nil {
-		return nil, err
-	}
-	if len(ifs) != 1 || ifs[0].Name != name {
-		return nil, fmt.Errorf("ifconfig %s: answer is not about %s", name, name)
-	}
-	return ifs[0], nil
+	return oneInterface(name, out, err)
 }
 
 func missing(err error) bool { return errors.Is(err, runtime.ErrNotExist) }
@@ -153,7 +132,7 @@ func missing(err error) bool { return errors.Is(err, runtime.ErrNotExist) }
 // undoEpairsDescribed destroys the epairs whose host end has the
 // description args[0] (none left is success).
 func undoEpairsDescribed(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("net.epair_destroy_described", args, 1, 2); err != nil {
+	if err := thread.CheckArgs("net.epair_destroy_described", args, 1, 2); err != nil {
 		return err
 	}
 	if len(args) == 2 {
@@ -178,7 +157,7 @@ func undoEpairsDescribed(ctx context.Context, h *runtime.Host, args []string) er
 }
 
 func undoDestroy(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("net.ifconfig_destroy", args, 1, 1); err != nil {
+	if err := thread.CheckArgs("net.ifconfig_destroy", args, 1, 1); err != nil {
 		return err
 	}
 	if err := ValidInterfaceName(args[0]); err != nil {
@@ -195,7 +174,7 @@ func undoDestroy(ctx context.Context, h *runtime.Host, args []string) error {
 
 // undoDeletem takes member args[1] out of bridge args[0] unless it is out.
 func undoDeletem(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("net.bridge_deletem", args, 2, 2); err != nil {
+	if err := thread.CheckArgs("net.bridge_deletem", args, 2, 2); err != nil {
 		return err
 	}
 	if err := checkIfaces(args...); err != nil {
@@ -215,7 +194,7 @@ func undoDeletem(ctx context.Context, h *runtime.Host, args []string) error {
 // when it is on the host, or when the jail is gone (its interfaces went
 // home with it).
 func undoVnet(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("net.vnet_reclaim", args, 2, 2); err != nil {
+	if err := thread.CheckArgs("net.vnet_reclaim", args, 2, 2); err != nil {
 		return err
 	}
 	if err := checkIfaces(args[0]); err != nil {
@@ -241,7 +220,7 @@ func undoRename(ctx context.Context, h *runtime.Host, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := nargs("net.rename", rest, 2, 2); err != nil {
+	if err := thread.CheckArgs("net.rename", rest, 2, 2); err != nil {
 		return err
 	}
 	if err := checkIfaces(rest...); err != nil {
@@ -266,7 +245,7 @@ func undoAlias(ctx context.Context, h *runtime.Host, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := nargs("net.alias_remove", rest, 3, 3); err != nil {
+	if err := thread.CheckArgs("net.alias_remove", rest, 3, 3); err != nil {
 		return err
 	}
 	iface, family, text := rest[0], rest[1], rest[2]
@@ -306,7 +285,7 @@ func undoRoute(ctx context.Context, h *runtime.Host, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := nargs("net.route_delete", rest, 0, 1); err != nil {
+	if err := thread.CheckArgs("net.route_delete", rest, 0, 1); err != nil {
 		return err
 	}
 	inet6 := len(rest) == 1 && rest[0] == "-6"
@@ -343,7 +322,7 @@ func resolvStep(root string, old []byte, existed bool) thread.Step {
 }
 
 func undoResolv(ctx context.Context, h *runtime.Host, args []string) error {
-	if err := nargs("net.resolv_restore", args, 1, 2); err != nil {
+	if err := thread.CheckArgs("net.resolv_restore", args, 1, 2); err != nil {
 		return err
 	}
 	root := args[0]

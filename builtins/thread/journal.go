@@ -60,6 +60,16 @@ func RegisterUndo(kind string, fn UndoFunc) {
 	kinds[kind] = fn
 }
 
+// CheckArgs refuses a step of kind with fewer than min or (max >= 0)
+// more than max arguments: a journal is a file, and a replayer must not
+// index past what it holds.
+func CheckArgs(kind string, args []string, min, max int) error {
+	if len(args) < min || (max >= 0 && len(args) > max) {
+		return fmt.Errorf("%s: %d arguments, want %d to %d", kind, len(args), min, max)
+	}
+	return nil
+}
+
 // Run replays s on h.
 func (s Step) Run(ctx context.Context, h *runtime.Host) error {
 	kindsMu.RLock()

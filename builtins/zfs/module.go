@@ -179,7 +179,7 @@ func (m *module) create(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := doUndoable(t, DestroyDesc(made, true), DestroyStep(made, true, true), func() error {
+	if err := thread.UndoOf(t).Do(DestroyDesc(made, true), DestroyStep(made, true, true), func() error {
 		return Create(ctxOf(t), h, name, parents, pm)
 	}); err != nil {
 		return fail(b, err)
@@ -208,7 +208,7 @@ func (m *module) snapshot(t *starlark.Thread, b *starlark.Builtin, args starlark
 		return nil, err
 	}
 	h := m.host(t)
-	if err := doUndoable(t, DestroyDesc(name, recursive), DestroyStep(name, recursive, true), func() error {
+	if err := thread.UndoOf(t).Do(DestroyDesc(name, recursive), DestroyStep(name, recursive, true), func() error {
 		return Snapshot(ctxOf(t), h, name, recursive)
 	}); err != nil {
 		return fail(b, err)
@@ -232,7 +232,7 @@ func (m *module) clone(t *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := doUndoable(t, DestroyDesc(made, true), DestroyStep(made, true, true), func() error {
+	if err := thread.UndoOf(t).Do(DestroyDesc(made, true), DestroyStep(made, true, true), func() error {
 		return Clone(ctxOf(t), h, snap, name, parents, pm)
 	}); err != nil {
 		return fail(b, err)
@@ -250,7 +250,7 @@ func (m *module) promote(t *starlark.Thread, b *starlark.Builtin, args starlark.
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := doUndoable(t, "zfs promote "+origin, PromoteStep(origin), func() error { return Promote(ctxOf(t), h, name) }); err != nil {
+	if err := thread.UndoOf(t).Do("zfs promote "+origin, PromoteStep(origin), func() error { return Promote(ctxOf(t), h, name) }); err != nil {
 		return fail(b, err)
 	}
 	return starlark.None, nil
@@ -292,7 +292,7 @@ func (m *module) rename(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 	h := m.host(t)
 	// Parents made with parents=True stay; the dataset (or, recursive,
 	// the snapshot of every descendant) goes back to its name.
-	if err := doUndoable(t, "zfs rename "+to+" "+name, RenameStep(name, to, recursive), func() error {
+	if err := thread.UndoOf(t).Do("zfs rename "+to+" "+name, RenameStep(name, to, recursive), func() error {
 		return Rename(ctxOf(t), h, name, to, parents, recursive)
 	}); err != nil {
 		return fail(b, err)
@@ -340,7 +340,7 @@ func (m *module) set(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := doUndoable(t, "restore "+strings.Join(sortedKeys(prev), ",")+" of "+name, RestoreStep(name, prev), func() error {
+	if err := thread.UndoOf(t).Do("restore "+strings.Join(sortedKeys(prev), ",")+" of "+name, RestoreStep(name, prev), func() error {
 		return Set(ctxOf(t), h, name, pm)
 	}); err != nil {
 		return fail(b, err)
@@ -365,7 +365,7 @@ func (m *module) inherit(t *starlark.Thread, b *starlark.Builtin, args starlark.
 	} else {
 		// Only the dataset's own value comes back; with recursive, the
 		// local values of descendants that were cleared too are not.
-		err = doUndoable(t, "restore "+prop+" of "+name, RestoreStep(name, prev), inherit)
+		err = thread.UndoOf(t).Do("restore "+prop+" of "+name, RestoreStep(name, prev), inherit)
 	}
 	if err != nil {
 		return fail(b, err)
@@ -413,7 +413,7 @@ func (m *module) receive(t *starlark.Thread, b *starlark.Builtin, args starlark.
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := doUndoable(t, "take back zfs receive "+name, undo, func() error { return Receive(ctxOf(t), h, name, o, f) }); err != nil {
+	if err := thread.UndoOf(t).Do("take back zfs receive "+name, undo, func() error { return Receive(ctxOf(t), h, name, o, f) }); err != nil {
 		return fail(b, err)
 	}
 	return starlark.None, nil
@@ -432,7 +432,7 @@ func (m *module) transfer(t *starlark.Thread, b *starlark.Builtin, args starlark
 	if err != nil {
 		return fail(b, err)
 	}
-	if err := doUndoable(t, "take back zfs receive "+target, undo, func() error { return Transfer(ctxOf(t), h, snap, target, so, ro) }); err != nil {
+	if err := thread.UndoOf(t).Do("take back zfs receive "+target, undo, func() error { return Transfer(ctxOf(t), h, snap, target, so, ro) }); err != nil {
 		return fail(b, err)
 	}
 	return starlark.None, nil

@@ -9,8 +9,6 @@ import (
 	"sort"
 	"strings"
 
-	"go.starlark.net/starlark"
-
 	"github.com/iocage/iocage/builtins/thread"
 	"github.com/iocage/iocage/runtime"
 )
@@ -122,12 +120,6 @@ func init() {
 	thread.RegisterUndo("zfs.snapshot", replaySnapshot)
 	thread.RegisterUndo("zfs.clone", replayClone)
 	thread.RegisterUndo("zfs.receive", replayReceive)
-}
-
-// doUndoable makes change on t's undo log, journaling s, its inverse,
-// before it (nothing is journaled when the run keeps no log).
-func doUndoable(t *starlark.Thread, desc string, s thread.Step, change func() error) error {
-	return thread.UndoOf(t).Do(desc, s, change)
 }
 
 // DestroyStep is the undo step of making name: `zfs destroy [-r] [-f]
