@@ -73,7 +73,9 @@ func crashState(t *testing.T, s *sandboxtest.Sandbox) string {
 		if err != nil {
 			t.Fatalf("%v: %v", c, err)
 		}
-		lines := strings.Split(out, "\n")
+		// A complete create has a UUID of its own each time: names are
+		// masked before sorting, or the order would depend on the UUID.
+		lines := strings.Split(uuidRE.ReplaceAllString(out, "UUID"), "\n")
 		sort.Strings(lines)
 		fmt.Fprintf(&b, "%s:\n%s\n", strings.Join(c, " "), strings.Join(lines, "\n"))
 	}
@@ -87,7 +89,6 @@ func crashState(t *testing.T, s *sandboxtest.Sandbox) string {
 			fmt.Fprintf(&b, "%s/%s -> %s\n", dir, e.Name(), l)
 		}
 	}
-	// A complete create has a UUID of its own each time.
 	return uuidRE.ReplaceAllString(b.String(), "UUID")
 }
 
