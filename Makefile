@@ -59,8 +59,12 @@ fuzz:
 crash: deps
 	$(GO) test -p 1 -timeout 60m -run 'TestKill' ./cmd/iocage -args -crash-all
 
+# One package at a time (the sandbox benchmarks share zfs-fuse, as the
+# tests do), and time for BenchmarkScale to make pools of up to 1,000 jails;
+# a quicker run: go test ./builtins/jail -run '^$$' -bench Scale -benchtime 1x
+# -args -scale-sizes 20,50
 bench: build
-	$(GO) test -run '^$$' -bench . -benchtime 1x $(PKGS)
+	$(GO) test -p 1 -timeout 120m -run '^$$' -bench . -benchtime 1x $(PKGS)
 
 lint:
 	test -z "`gofmt -l .`"

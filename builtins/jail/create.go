@@ -37,7 +37,8 @@ func ReleaseDS(pool, release string) string { return pool + "/iocage/releases/" 
 func init() {
 	register("new", "jail.new(props={}, defaults=None, source=None, jails=None, type=\"jail\", uuid=\"\") -> jail.spec\n\n"+
 		"Resolves a jail about to be made, without host access: a new UUID (or uuid),\n"+
-		"the tag (unique among jails, read with jail.list when jails is None; a\n"+
+		"the tag (unique among jails, read narrowly as jail.claims does when jails\n"+
+		"is None: call it inside jail.locked; a\n"+
 		"default tag gets a _N suffix rather than clash) and every property by the\n"+
 		"one precedence rule: props (checked: known, writable, valid), then the\n"+
 		"defaults (read when None) or, for clone -P, the source jail, then the\n"+
@@ -200,13 +201,14 @@ func newSpec(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args star
 		if o.Jails, err = unpackJails(jl); err != nil {
 			return fail(b, err)
 		}
-	} else if o.Jails, err = List(ctx, h, o.Pool); err != nil {
+	} else if o.Jails, err = claimsOf(t, h, o.Pool); err != nil {
 		return fail(b, err)
 	}
 	s, err := NewSpec(cli, o)
 	if err != nil {
 		return fail(b, err)
 	}
+	addClaim(t, s)
 	return NewSpecValue(s), nil
 }
 

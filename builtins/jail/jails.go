@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"path"
 	"sort"
 	"strconv"
@@ -98,19 +99,12 @@ func displayNative(name, raw string) string {
 // the filesystems directly under POOL/iocage/jails named by a UUID, sorted
 // by tag then UUID. A pool without the tree has no jails.
 func List(ctx context.Context, h *runtime.Host, pool string) ([]*Jail, error) {
-	ds, err := zfs.List(ctx, h, zfs.ListOptions{Roots: []string{JailsDS(pool)}, Depth: 1, Types: []string{"filesystem"}, Props: jailColumns()})
-	if errors.Is(err, runtime.ErrNotExist) {
-		return nil, nil
-	}
+	ds, err := jailRows(ctx, h, pool, zfs.ListOptions{Props: jailColumns()})
 	if err != nil {
 		return nil, err
 	}
 	var jails []*Jail
-	for _, d := range ds {
-		base := path.Base(d.Name)
-		if d.Name == JailsDS(pool) || !jailprops.IsUUID(base) {
-			continue
-		}
+	for base, d := range ds {
 		j := fromDataset(d)
 		j.UUID = base
 		jails = append(jails, j)
@@ -136,6 +130,28 @@ func List(ctx context.Context, h *runtime.Host, pool string) ([]*Jail, error) {
 		j.JID = byName[j.Name()]
 	}
 	return jails, nil
+}
+
+// jailRows lists, with one zfs list of the columns o asks for, the jails of
+// pool: the filesystems directly under POOL/iocage/jails named by a UUID,
+// yielded as (UUID, row) in zfs's order. A pool without the tree has none.
+func jailRows(ctx context.Context, h *runtime.Host, pool string, o zfs.ListOptions) (iter.Seq2[string, *zfs.Dataset], error) {
+	o.Roots, o.Depth, o.Types = []string{JailsDS(pool)}, 1, []string{"filesystem"}
+	ds, err := zfs.List(ctx, h, o)
+	if err != nil && !errors.Is(err, runtime.ErrNotExist) {
+		return nil, err
+	}
+	return func(yield func(string, *zfs.Dataset) bool) {
+		for _, d := range ds {
+			base := path.Base(d.Name)
+			if d.Name == JailsDS(pool) || !jailprops.IsUUID(base) {
+				continue
+			}
+			if !yield(base, d) {
+				return
+			}
+		}
+	}, nil
 }
 
 // Defaults reads the defaults pseudo-jail (one zfs process). When the

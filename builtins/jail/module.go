@@ -14,6 +14,8 @@
 //	jail.prepare(pool="") -> [str]
 //	jail.list(pool="") -> [jail.jail]
 //	jail.lookup(name, pool="") -> jail.jail
+//	jail.lookup_snapshot(arg, pool="") -> (jail.jail, str)
+//	jail.claims(pool="") -> [struct(uuid, tag, mountpoint, ip4_addr, ip6_addr)]
 //	jail.find(jails, name) -> jail.jail
 //	jail.find_snapshot(jails, arg) -> (jail.jail, str)
 //	jail.defaults(pool="") -> jail.jail
@@ -52,12 +54,14 @@ var Docs = map[string]string{
 	"jail.deactivate":       "jail.deactivate(pool)\n\nRemoves the mark (zfs inherit org.freebsd.iocage:active POOL).",
 	"jail.prepare":          "jail.prepare(pool=\"\") -> list of str\n\nPre-flight of changing commands: creates missing datasets of the iocage\ntree (POOL/iocage, jails, .defaults filled with every built-in default,\ndownload, releases) with their /iocage mountpoints, migrates the defaults\nto the current format, makes /iocage/tags and /iocage/log. Returns what\nit did (empty on a prepared pool, which costs one zfs process).",
 	"jail.list":             "jail.list(pool=\"\") -> list of jail.jail\n\nEvery jail of the pool, templates included, sorted by tag: one zfs\nprocess for all properties of all jails and one jls for their state.\nA pool without the iocage tree has no jails.",
-	"jail.lookup":           "jail.lookup(name, pool=\"\") -> jail.jail\n\nThe jail named by name: exact tag, else exact UUID, else the unique jail\nwhose tag or UUID starts with name (compared literally). \"default\" is\nthe defaults pseudo-jail. Fails when nothing matches (not found) or\nseveral do (the error lists them). Reads like jail.list.",
+	"jail.lookup":           "jail.lookup(name, pool=\"\") -> jail.jail\n\nThe jail named by name: exact tag, else exact UUID, else the unique jail\nwhose tag or UUID starts with name (compared literally). \"default\" is\nthe defaults pseudo-jail. Fails when nothing matches (not found) or\nseveral do (the error lists them). Reads that jail alone (one zfs, one\njls), whatever the number of jails: a tag through its /iocage/tags link,\na prefix with one narrow listing of names and tags (jail.claims).",
+	"jail.lookup_snapshot":  "jail.lookup_snapshot(arg, pool=\"\") -> (jail.jail, str)\n\nLike jail.find_snapshot, reading as jail.lookup does: JAIL@SNAP splits at\nthe last @ unless arg is exactly the tag of a jail.",
+	"jail.claims":           "jail.claims(pool=\"\") -> list of struct(uuid, tag, mountpoint, ip4_addr, ip6_addr)\n\nWhat each jail of the pool claims for itself, read with one narrow zfs\nlist (no other property, no jls): for uniqueness checks and address\nallocation. Call it inside jail.locked when the result decides a claim.",
 	"jail.find":             "jail.find(jails, name) -> jail.jail\n\nLike jail.lookup, among a list read before (no host access).",
 	"jail.find_snapshot":    "jail.find_snapshot(jails, arg) -> (jail.jail, str)\n\nSplits JAIL@SNAP at the last @ and finds the jail; snap is \"\" when arg\nhas no @ or is exactly the tag of a jail (shell iocage tags hold @).",
 	"jail.defaults":         "jail.defaults(pool=\"\") -> jail.jail\n\nThe defaults pseudo-jail POOL/iocage/.defaults (one zfs process).",
 	"jail.get":              "jail.get(j, prop) -> str or dict\n\nThe value of prop on j as read: user properties as stored (\"-\" when\nunset), native ones as zfs shows them; \"status\" gives up/down; \"all\"\ngives a dict of every user property in `get all` order. No host access.\nFails on an unknown property, suggesting close names.",
-	"jail.set":              "jail.set(j, props, jails=None) -> jail.jail\n\nValidates every NAME: VALUE of the dict props (known, writable, valid;\na tag and IPv4/IPv6 addresses no other jail has, among jails, read with\njail.list when jails is None: call it inside jail.locked; hack88\nonly on a stopped jail whose short mountpoint no other jail has; no\nAUTOIP4 on a jail: resolve it first, see net.star's autoip4) and writes\nthem all in one zfs set; a new tag also moves the /iocage/tags link.\nNothing is written when any is invalid. Undone, when the run fails, with\nthe previous values (one zfs set, one zfs inherit per property that was\nunset; a native property costs one zfs get first) and the old tag link.\nReturns the updated jail. The mountpoint is not moved: after hack88 call\njail.sync_mountpoint.",
+	"jail.set":              "jail.set(j, props, jails=None) -> jail.jail\n\nValidates every NAME: VALUE of the dict props (known, writable, valid;\na tag and IPv4/IPv6 addresses no other jail has, among jails, read narrowly\n(jail.claims) when jails is None: call it inside jail.locked; hack88\nonly on a stopped jail whose short mountpoint no other jail has; no\nAUTOIP4 on a jail: resolve it first, see net.star's autoip4) and writes\nthem all in one zfs set; a new tag also moves the /iocage/tags link.\nNothing is written when any is invalid. Undone, when the run fails, with\nthe previous values (one zfs set, one zfs inherit per property that was\nunset; a native property costs one zfs get first) and the old tag link.\nReturns the updated jail. The mountpoint is not moved: after hack88 call\njail.sync_mountpoint.",
 	"jail.reset":            "jail.reset(j, defaults=None) -> jail.jail\n\nReturns every property of j to the defaults dataset's value (or the\nbuilt-in), keeping its identity (UUID, tag), type, template flag, release,\nMACs and the other kept properties; host_hostname becomes the UUID. One\nzfs set (plus one read of the defaults when not given, and one zfs get\nof the native properties it resets). Undone like jail.set.",
 	"jail.migrate":          "jail.migrate(j, defaults=None) -> list of str\n\nBrings j (or the defaults) to the current format version with the\nordered migrations (drop hostname, fold jail_zfs_pool into\njail_zfs_dataset, fill unset properties from the defaults). Only\nchanging commands call it. Returns what it did; empty when current.",
 	"jail.running":          "jail.running() -> list of struct(jid, name, path, hostname, ip4)\n\nEvery running jail of the host, iocage's or not (one jls).",
@@ -71,7 +75,7 @@ func NewModule(h *runtime.Host) *starlarkstruct.Module {
 	m := &module{h: h}
 	fns := map[string]func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
 		"pool": m.pool, "pools": m.pools, "activate": m.activate, "deactivate": m.deactivate, "prepare": m.prepare,
-		"list": m.list, "lookup": m.lookup, "find": m.find, "find_snapshot": m.findSnapshot, "defaults": m.defaults,
+		"list": m.list, "lookup": m.lookup, "lookup_snapshot": m.lookupSnapshot, "claims": m.claims, "find": m.find, "find_snapshot": m.findSnapshot, "defaults": m.defaults,
 		"get": m.get, "set": m.set, "reset": m.reset, "migrate": m.migrate, "running": m.running,
 		"properties": m.properties, "property": m.property, "builtin_defaults": m.builtinDefaults,
 	}
@@ -246,15 +250,45 @@ func (m *module) lookup(t *starlark.Thread, b *starlark.Builtin, args starlark.T
 		}
 		return NewValue(d), nil
 	}
-	js, err := List(ctxOf(t), m.host(t), pool)
-	if err != nil {
-		return fail(b, err)
-	}
-	j, err := Find(js, name)
+	j, err := Lookup(ctxOf(t), m.host(t), pool, name)
 	if err != nil {
 		return fail(b, err)
 	}
 	return NewValue(j), nil
+}
+
+func (m *module) lookupSnapshot(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var arg, pool string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "arg", &arg, "pool?", &pool); err != nil {
+		return nil, err
+	}
+	pool, err := m.poolOf(t, pool)
+	if err != nil {
+		return fail(b, err)
+	}
+	j, snap, err := LookupSnapshot(ctxOf(t), m.host(t), pool, arg)
+	if err != nil {
+		return fail(b, err)
+	}
+	return starlark.Tuple{NewValue(j), starlark.String(snap)}, nil
+}
+
+func (m *module) claims(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	pool, err := m.poolArg(t, b, args, kwargs)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := claimsOf(t, m.host(t), pool)
+	if err != nil {
+		return fail(b, err)
+	}
+	out := make([]starlark.Value, len(cs))
+	for i, c := range cs {
+		out[i] = starlarkstruct.FromStringDict(starlarkstruct.Default, starlark.StringDict{
+			"uuid": starlark.String(c.UUID), "tag": starlark.String(c.Tag), "mountpoint": starlark.String(c.Mountpoint),
+			"ip4_addr": starlark.String(c.Props["ip4_addr"]), "ip6_addr": starlark.String(c.Props["ip6_addr"])})
+	}
+	return starlark.NewList(out), nil
 }
 
 func unpackJails(l *starlark.List) ([]*Jail, error) {
@@ -374,7 +408,7 @@ func (m *module) set(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	_, ip6 := assigns["ip6_addr"]
 	if (tag || hack88 || ip4 || ip6) && l == nil && !v.j.Default {
 		pool := strings.TrimSuffix(v.j.Dataset, "/iocage/jails/"+v.j.UUID)
-		if jails, err = List(ctxOf(t), h, pool); err != nil {
+		if jails, err = claimsOf(t, h, pool); err != nil {
 			return fail(b, err)
 		}
 	}
@@ -395,6 +429,9 @@ func (m *module) set(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 		return Set(ctxOf(t), h, j, assigns)
 	}); err != nil {
 		return fail(b, err)
+	}
+	if tag || hack88 || ip4 || ip6 {
+		forgetClaims(t)
 	}
 	return NewValue(j), nil
 }

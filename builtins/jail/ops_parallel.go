@@ -106,6 +106,8 @@ func stParallel(_ *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args s
 				}
 			}
 			thread.Set(ct, &thread.Run{Ctx: ctx, Host: parent.Host, Stdout: out, Stderr: errw, Undo: undo})
+			// The run's active pool, read once, serves its calls too.
+			ct.SetLocal(poolKey, t.Local(poolKey))
 			stop := context.AfterFunc(ctx, func() { ct.Cancel("interrupted") })
 			defer stop()
 			v, err := callGuarded(ct, fn, x)

@@ -246,36 +246,3 @@ func TestSandboxShellJailReadInPlaceAndMigrated(t *testing.T) {
 		t.Errorf("second migration: %v, %v; want nothing", notes, err)
 	}
 }
-
-// benchJails is the sandbox of BenchmarkList1000, made once: the testing
-// package calls a benchmark several times and 1,000 creates are slow.
-var benchJails struct {
-	s    *sandboxtest.Sandbox
-	pool string
-}
-
-// BenchmarkList1000 lists 1,000 jails. host-cmds/op stays 2 (one zfs
-// list, one jls) whatever the number of jails.
-func BenchmarkList1000(b *testing.B) {
-	if benchJails.s == nil {
-		s, pool := setup(b)
-		for i := 0; i < 1000; i++ {
-			mkjail(b, s.Host, pool, uuidN(i), fmt.Sprintf("j%04d", i), nil)
-		}
-		benchJails.s, benchJails.pool = s, pool
-	}
-	s, pool := benchJails.s, benchJails.pool
-	ctx := context.Background()
-	b.ResetTimer()
-	start := s.Host.Count()
-	for i := 0; i < b.N; i++ {
-		js, err := jail.List(ctx, s.Host, pool)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(js) != 1000 {
-			b.Fatalf("listed %d jails, want 1000", len(js))
-		}
-	}
-	b.ReportMetric(float64(s.Host.Count()-start)/float64(b.N), "host-cmds/op")
-}

@@ -94,6 +94,10 @@ func stCheckJail(b *starlark.Builtin, j *Jail) error {
 
 // HookCommand is H(x) of lifecycle.md §4.2: MP/NAME when it is an
 // executable file, else the exec_NAME property.
+// NoHook is the value of a hook property that does nothing, each hook's
+// default: run_hook does not spend a process on it.
+const NoHook = "/usr/bin/true"
+
 func HookCommand(h *runtime.Host, j *Jail, name string) (string, error) {
 	known := false
 	for _, k := range Hooks {
@@ -267,6 +271,10 @@ func stRunHook(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 	c, err := HookCommand(h, v.j, name)
 	if err != nil {
 		return fail(b, err)
+	}
+	if strings.TrimSpace(c) == NoHook {
+		// The default hook: true(1) does nothing, so nothing is run.
+		return starlark.None, nil
 	}
 	// The hook is the user's own shell command, run as jail(8) runs its
 	// exec.* commands: the property is not data from elsewhere.
@@ -555,15 +563,29 @@ func stLaunch(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args sta
 		}
 	}
 	ctx := thread.Context(t)
+	// jail(8) writes exec.consolelog there; prepare made it, but start
+	// does not run prepare.
+	if err := h.MkdirAll(Root+"/log", 0o755); err != nil {
+		return fail(b, err)
+	}
+	// -i makes jail(8) print the new jail's JID, which saves a jls.
+	var out []byte
 	err = thread.UndoOf(t).Do("jail -r "+j.Name(), launchStep(j, ps), func() error {
-		return h.Change(ctx, runtime.Jail, append([]string{"-c"}, ps...)...)
+		res, err := h.Run(ctx, &runtime.Cmd{Path: runtime.Jail, Args: append([]string{"-i", "-c"}, ps...), Change: true})
+		if res != nil {
+			out = res.Stdout
+		}
+		return err
 	})
 	if err != nil {
 		return fail(b, err)
 	}
-	jid, err := JID(ctx, h, j.Name())
-	if err != nil {
-		return fail(b, err)
+	jid, perr := strconv.Atoi(strings.TrimSpace(string(out)))
+	if perr != nil || jid <= 0 {
+		// Not a JID (a dry run prints none): ask jls.
+		if jid, err = JID(ctx, h, j.Name()); err != nil {
+			return fail(b, err)
+		}
 	}
 	if jid == 0 {
 		return fail(b, fmt.Errorf("jail %s is not running after jail -c", j.Name()))
@@ -636,15 +658,14 @@ func stRemove(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args sta
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v); err != nil {
 		return nil, err
 	}
-	ctx := thread.Context(t)
-	jid, err := JID(ctx, h, v.j.Name())
-	if err != nil {
-		return fail(b, err)
-	}
-	if jid == 0 {
+	// jail -r of a jail that is not there says so (as jls -j does): no
+	// jls first.
+	err := h.Change(thread.Context(t), runtime.Jail, "-r", v.j.Name())
+	var ee *runtime.ExitError
+	if errors.As(err, &ee) && strings.Contains(ee.Stderr, "not found") {
 		return starlark.False, nil
 	}
-	if err := h.Change(ctx, runtime.Jail, "-r", v.j.Name()); err != nil {
+	if err != nil {
 		return fail(b, err)
 	}
 	return starlark.True, nil

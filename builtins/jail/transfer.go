@@ -58,7 +58,8 @@ func init() {
 	register("import_spec", "jail.import_spec(received, uuid, props={}, jails=None, keep_hooks=False) -> jail.spec\n\n"+
 		"Resolves the identity of the jail received (jail.inspect_import) under\n"+
 		"uuid, reading only /etc/hostid, the defaults (unless keep_hooks) and\n"+
-		"jail.list when jails is None (call it inside jail.locked). When uuid is\n"+
+		"the jails' claims (jail.claims) when jails is None (call it inside\n"+
+		"jail.locked). When uuid is\n"+
 		"not the jail's own, host_hostname (when it was the UUID) and\n"+
 		"jail_zfs_dataset follow it, and the MACs and addresses, which belong to\n"+
 		"the other jail, are cleared. Unless keep_hooks, every host-facing value\n"+
@@ -622,7 +623,7 @@ func stImportSpec(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args
 		if o.Jails, err = unpackJails(l); err != nil {
 			return fail(b, err)
 		}
-	} else if o.Jails, err = List(ctx, h, o.Pool); err != nil {
+	} else if o.Jails, err = claimsOf(t, h, o.Pool); err != nil {
 		return fail(b, err)
 	}
 	raw, err := h.ReadFile("/etc/hostid")
@@ -634,6 +635,7 @@ func stImportSpec(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args
 	if err != nil {
 		return fail(b, err)
 	}
+	addClaim(t, s)
 	return NewSpecValue(s), nil
 }
 

@@ -290,7 +290,7 @@ func CallLocked(t *starlark.Thread, b *starlark.Builtin, h *runtime.Host, fn sta
 	}
 	defer unlock()
 	run.HoldsIdentityLock = true
-	defer func() { run.HoldsIdentityLock = false }()
+	defer func() { run.HoldsIdentityLock, run.Claims = false, nil }()
 	return starlark.Call(t, fn, nil, nil)
 }
 

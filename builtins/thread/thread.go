@@ -34,6 +34,11 @@ type Run struct {
 	// lock (jail.locked, net.autoip4_locked): a nested call must not take
 	// the flock again, which would wait for itself.
 	HoldsIdentityLock bool
+	// Claims is what the jails claim (tags, addresses: package jail's
+	// narrow read), kept while the identity lock is held, when no other
+	// iocage can change it: creating many jails under one lock reads it
+	// once. The holder of the lock keeps it current; unlocking drops it.
+	Claims any
 }
 
 // Set attaches r to t.

@@ -43,12 +43,18 @@ type ListOptions struct {
 	Depth     int      // when > 0, descend at most this many levels (implies Recursive)
 	Types     []string // filesystem, snapshot, volume, bookmark, all; none = zfs's default
 	Props     []string // extra columns beyond BaseColumns (user properties welcome)
+	// Narrow reads only name and Props, not BaseColumns: a read of many
+	// datasets that needs a few values of each costs what it reads.
+	Narrow bool
 }
 
 // ListArgs builds the argv of List: one zfs process for any number of
 // datasets and properties.
 func ListArgs(o ListOptions) ([]string, []string, error) {
 	cols := append([]string(nil), BaseColumns...)
+	if o.Narrow {
+		cols = []string{"name"}
+	}
 	seen := map[string]bool{}
 	for _, c := range cols {
 		seen[c] = true
@@ -116,7 +122,8 @@ func parseRows(out string, cols []string) ([]*Dataset, error) {
 		for i, c := range cols {
 			d.Props[c] = f[i]
 		}
-		d.Name, d.Kind = f[0], f[1]
+		d.Name = f[0]
+		d.Kind = d.Props["type"]
 		ds = append(ds, d)
 	}
 	return ds, nil
@@ -177,24 +184,21 @@ func Create(ctx context.Context, h *runtime.Host, name string, parents bool, pro
 }
 
 // Snapshot takes the snapshot FS@SNAP (recursively: of every descendant
-// too, atomically) through go-zfs.
+// too, atomically).
 func Snapshot(ctx context.Context, h *runtime.Host, name string, recursive bool) error {
-	fs, snap, ok := strings.Cut(name, "@")
-	if !ok || snap == "" {
+	if _, snap, ok := strings.Cut(name, "@"); !ok || snap == "" {
 		return fmt.Errorf("%q is not a snapshot name (FS@SNAP)", name)
 	}
 	if err := CheckName(name); err != nil {
 		return err
 	}
-	argv := []string{runtime.ZFS, "snapshot"}
+	args := []string{"snapshot"}
 	if recursive {
-		argv = append(argv, "-r")
+		args = append(args, "-r")
 	}
-	argv = append(argv, name)
-	return h.GoZFS(ctx, true, argv, func() error {
-		_, err := (&gozfs.Dataset{Name: fs, Type: gozfs.DatasetFilesystem}).Snapshot(snap, recursive)
-		return err
-	})
+	// Not go-zfs's Snapshot: it lists the new snapshot afterwards, a
+	// second process no caller needs.
+	return mapErr(h.Change(ctx, runtime.ZFS, append(args, name)...))
 }
 
 // CloneArgs builds the argv of Clone.

@@ -28,13 +28,17 @@ func (d *dataset) fsPart() string {
 	return d.name
 }
 
-// catalog is a read of every dataset of some pools, made with one zfs-fuse
-// process.
+// catalog is a read of some datasets, made with one zfs-fuse process (and
+// a second one for the clones relation, when a caller asks for it).
 type catalog struct {
 	sb     *model.Sandbox
 	sets   []*dataset
 	byName map[string]*dataset
-	clones map[string][]string // snapshot -> datasets cloned from it
+	clones map[string][]string // snapshot -> datasets cloned from it; see findClones
+	// whole holds the pools read entirely; with origins (origin was
+	// read) their rows alone say every dataset's clones.
+	whole   map[string]bool
+	origins bool
 }
 
 // typeOf maps zfs-fuse's type word.
@@ -69,14 +73,110 @@ func ours(sb *model.Sandbox, name string) bool {
 	return false
 }
 
-// loadCatalog reads fuseProps (plus type, creation and origin) of every
-// dataset in pools with one `zfs get -Hp`. "all" reads every property.
-func loadCatalog(e *model.Env, pools []string, fuseProps []string) (*catalog, error) {
-	c := &catalog{sb: e.SB, byName: map[string]*dataset{}, clones: map[string][]string{}}
+// maxDepth bounds a -d passed on to zfs-fuse, which reads it into a C int:
+// no dataset name (at most 255 bytes) is deeper, so a larger depth is -r.
+const maxDepth = 256
+
+// loadPools reads fuseProps (plus type) of every dataset of pools. Only
+// commands without targets need this: its cost grows with the pools.
+func loadPools(e *model.Env, pools []string, fuseProps []string) (*catalog, error) {
+	c := newCatalog(e)
 	if len(pools) == 0 {
 		return c, nil
 	}
-	want := map[string]bool{"type": true, "origin": true}
+	for _, p := range pools {
+		c.whole[p] = true
+	}
+	r := c.read(e, fuseProps, append([]string{"-r"}, pools...))
+	if r.code != 0 {
+		return nil, readError(e, r)
+	}
+	c.parse(r.stdout)
+	return c, nil
+}
+
+// loadNamed reads fuseProps (plus type) of the named datasets and, as sel
+// says, of their descendants, so that a command costs what its targets
+// cost, not what the pool holds. Names outside the sandbox's pools are not
+// asked about, and names zfs-fuse cannot open are simply absent: callers
+// print OpenZFS's message for them, never zfs-fuse's.
+func loadNamed(e *model.Env, names []string, sel selection, fuseProps []string) (*catalog, error) {
+	c := newCatalog(e)
+	seen := map[string]bool{}
+	var asked []string
+	for _, n := range names {
+		if ours(e.SB, n) && printable(n) && !seen[n] {
+			seen[n] = true
+			asked = append(asked, n)
+		}
+	}
+	if len(asked) == 0 {
+		return c, nil
+	}
+	var args []string
+	switch {
+	case !sel.recurse:
+	case sel.depth < 0 || sel.depth >= maxDepth:
+		args = []string{"-r"}
+		for _, n := range asked {
+			if n == poolOf(n) {
+				c.whole[n] = true
+			}
+		}
+	default:
+		args = []string{"-d", strconv.Itoa(sel.depth)}
+	}
+	r := c.read(e, fuseProps, append(args, asked...))
+	if r.code != 0 {
+		// zfs-fuse goes on past a target it cannot open, saying so on a
+		// line of its own; anything else is a failure of the read.
+		for _, l := range strings.Split(strings.TrimSpace(r.stderr), "\n") {
+			if !strings.HasPrefix(l, "cannot open '") {
+				return nil, readError(e, r)
+			}
+		}
+	}
+	c.parse(r.stdout)
+	return c, nil
+}
+
+// printable reports whether name holds no control character. No dataset
+// name does, and zfs-fuse would echo one into its error lines and rows,
+// which are split at newlines and tabs.
+func printable(name string) bool {
+	for i := 0; i < len(name); i++ {
+		if name[i] < 0x20 || name[i] == 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// loadFor is the read a listing of targets under sel needs: the targets
+// alone, or every dataset of the sandbox's pools when there are none.
+func loadFor(e *model.Env, targets []string, sel selection, fuseProps []string) (*catalog, error) {
+	if len(targets) == 0 {
+		return loadPools(e, e.SB.Pools, fuseProps)
+	}
+	return loadNamed(e, targets, sel, fuseProps)
+}
+
+func newCatalog(e *model.Env) *catalog {
+	return &catalog{sb: e.SB, byName: map[string]*dataset{}, whole: map[string]bool{}}
+}
+
+// readError is a failed read as zfs-fuse explained it.
+func readError(e *model.Env, r fuseResult) error {
+	if msg := strings.TrimSpace(unroot(e.SB, r.stderr)); msg != "" {
+		return fmt.Errorf("%s", msg)
+	}
+	return fmt.Errorf("zfs-fuse zfs get: exit %d", r.code)
+}
+
+// read runs one `zfs get -Hp` of fuseProps (plus type; "all" reads every
+// property) with the given selecting arguments and operands.
+func (c *catalog) read(e *model.Env, fuseProps []string, operands []string) fuseResult {
+	want := map[string]bool{"type": true}
 	all := false
 	for _, p := range fuseProps {
 		if p == "all" {
@@ -93,12 +193,17 @@ func loadCatalog(e *model.Env, pools []string, fuseProps []string) (*catalog, er
 		sort.Strings(names)
 		list = strings.Join(names, ",")
 	}
-	args := append([]string{"get", "-Hp", "-r", "-o", "name,property,value,source", list}, pools...)
-	r := run(e.Ctx, fuseZFS, args...)
-	if r.code != 0 {
-		return nil, fmt.Errorf("%s", strings.TrimSpace(unroot(e.SB, r.stderr)))
-	}
-	for _, line := range strings.Split(r.stdout, "\n") {
+	c.origins = all || want["origin"]
+	args := append([]string{"get", "-Hp", "-o", "name,property,value,source", list}, operands...)
+	return run(e.Ctx, fuseZFS, args...)
+}
+
+// parse adds the rows of a `zfs get -Hp -o name,property,value,source`.
+// zfs-fuse prints a file system once per target that reaches it; seq is
+// its first place, so snapshots keep their creation order.
+func (c *catalog) parse(out string) {
+	first := len(c.sets)
+	for _, line := range strings.Split(out, "\n") {
 		f := strings.SplitN(line, "\t", 4)
 		if len(f) != 4 {
 			continue
@@ -114,7 +219,45 @@ func loadCatalog(e *model.Env, pools []string, fuseProps []string) (*catalog, er
 			d.typ = typeOf(f[2])
 		}
 	}
+	datasetsRead.Add(int64(len(c.sets) - first))
+}
+
+// findClones fills the clones relation for the snapshots among sets. Only
+// a pool-wide read of origin can say it, so it is made only here, for the
+// commands that show clones, and not for pools c read whole with origin.
+func (c *catalog) findClones(e *model.Env, sets []*dataset) error {
+	if c.clones != nil {
+		return nil
+	}
+	c.clones = map[string][]string{}
+	seen := map[string]bool{}
+	var pools []string
+	for _, d := range sets {
+		if p := poolOf(d.name); d.typ == tSnap && !seen[p] {
+			seen[p] = true
+			pools = append(pools, p)
+		}
+	}
+	var rows []*dataset
+	var unread []string
+	for _, p := range pools {
+		if !c.whole[p] || !c.origins {
+			unread = append(unread, p)
+		}
+	}
 	for _, d := range c.sets {
+		if p := poolOf(d.name); seen[p] && c.whole[p] && c.origins {
+			rows = append(rows, d)
+		}
+	}
+	if len(unread) > 0 {
+		oc, err := loadPools(e, unread, []string{"origin"})
+		if err != nil {
+			return err
+		}
+		rows = append(rows, oc.sets...)
+	}
+	for _, d := range rows {
 		if o := d.vals["origin"].v; o != "" && o != "-" {
 			c.clones[o] = append(c.clones[o], d.name)
 		}
@@ -122,7 +265,18 @@ func loadCatalog(e *model.Env, pools []string, fuseProps []string) (*catalog, er
 	for _, cl := range c.clones {
 		sort.Strings(cl)
 	}
-	return c, nil
+	return nil
+}
+
+// wantsClones reports whether showing or sorting by cols needs the clones
+// relation.
+func wantsClones(cols ...column) bool {
+	for _, c := range cols {
+		if c.name == "clones" {
+			return true
+		}
+	}
+	return false
 }
 
 // fuseNeeds lists the zfs-fuse properties an OpenZFS property is made from.

@@ -18,12 +18,12 @@ func zfsDestroy(e *model.Env, args []string) int {
 	fs, spec, isSnap := strings.Cut(target, "@")
 	if !isSnap {
 		if dry || verbose {
-			cat, err := loadCatalog(e, []string{poolOf(fs)}, nil)
+			sel := selection{recurse: has(opts, 'r') || has(opts, 'R'), depth: -1, types: tAll, typesGiven: true}
+			cat, err := loadNamed(e, []string{fs}, sel, nil)
 			if err != nil {
 				fmt.Fprintln(e.Stderr, err)
 				return 1
 			}
-			sel := selection{recurse: has(opts, 'r') || has(opts, 'R'), depth: -1, types: tAll, typesGiven: true}
 			sets, rc := cat.pick(e, []string{fs}, sel)
 			if rc != 0 {
 				return rc
@@ -47,7 +47,12 @@ func zfsDestroy(e *model.Env, args []string) int {
 	if simple && !dry && !verbose {
 		return fuse(e, append(append([]string{"destroy"}, flagArgs(opts, "rRd")...), target)...)
 	}
-	cat, err := loadCatalog(e, []string{poolOf(fs)}, []string{"used"})
+	// fs's own snapshots lie at depth 1; with -r, its descendants' too.
+	sel := selection{recurse: true, depth: 1}
+	if has(opts, 'r') {
+		sel.depth = -1
+	}
+	cat, err := loadNamed(e, []string{fs}, sel, []string{"used"})
 	if err != nil {
 		fmt.Fprintln(e.Stderr, err)
 		return 1

@@ -7,8 +7,9 @@
 // no `get -t`, no `clones`, `written`, `logical*` or `jailed` properties, no
 // lz4, no `zfs jail`, no snapshot ranges in destroy, no `recv -u/-e/-o`, and
 // it shows the sandbox root (the pool's altroot) in every mountpoint. This
-// package reads everything through one `zfs get -Hp` per listing and does the
-// selecting, sorting and formatting itself, the way libzfs does.
+// package reads what a listing needs through one `zfs get -Hp` of its targets
+// (of whole pools only for commands without any) and does the selecting,
+// sorting and formatting itself, the way libzfs does.
 //
 // Two OpenZFS properties are stored in a form zfs-fuse accepts:
 //   - jailed is zfs-fuse's `zoned` (the Solaris name of the same flag);

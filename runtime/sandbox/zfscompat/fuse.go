@@ -27,6 +27,15 @@ var fuseRuns atomic.Int64
 // tests can prove that a listing costs one process, not one per dataset.
 func FuseRuns() int64 { return fuseRuns.Load() }
 
+var datasetsRead atomic.Int64
+
+// DatasetsRead returns how many dataset rows catalogue loads have read from
+// zfs-fuse in this process (each dataset counted once per load), so tests
+// can prove that a command naming one dataset reads a constant number of
+// datasets whatever the pool holds, and that only commands without targets
+// read whole pools.
+func DatasetsRead() int64 { return datasetsRead.Load() }
+
 // fuseResult is one finished zfs-fuse run.
 type fuseResult struct {
 	stdout, stderr string

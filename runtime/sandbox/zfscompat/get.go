@@ -96,12 +96,22 @@ func zfsGet(e *model.Env, args []string) int {
 	if !all {
 		need = fuseList(cols)
 	}
-	cat, err := loadCatalog(e, poolsOf(e, targets), need)
+	clones := all || wantsClones(cols...)
+	if clones {
+		need = append(need, "origin")
+	}
+	cat, err := loadFor(e, targets, sel, need)
 	if err != nil {
 		fmt.Fprintln(e.Stderr, err)
 		return 1
 	}
 	sets, rc := cat.pick(e, targets, sel)
+	if clones {
+		if err := cat.findClones(e, sets); err != nil {
+			fmt.Fprintln(e.Stderr, err)
+			return 1
+		}
+	}
 	var rows [][]string // name, property, value, received, source
 	for _, d := range sets {
 		dcols := cols

@@ -106,15 +106,26 @@ func zfsList(e *model.Env, args []string) int {
 		sel.recurse = true
 	}
 	need := fuseList(cols)
+	clones := wantsClones(cols...)
 	for _, k := range keys {
 		need = append(need, fuseNeeds(k.col.name, k.col.p)...)
+		clones = clones || wantsClones(k.col)
 	}
-	cat, err := loadCatalog(e, poolsOf(e, rest), need)
+	if clones {
+		need = append(need, "origin")
+	}
+	cat, err := loadFor(e, rest, sel, need)
 	if err != nil {
 		fmt.Fprintln(e.Stderr, err)
 		return 1
 	}
 	sets, rc := cat.pick(e, rest, sel)
+	if clones {
+		if err := cat.findClones(e, sets); err != nil {
+			fmt.Fprintln(e.Stderr, err)
+			return 1
+		}
+	}
 	if len(keys) > 0 {
 		sort.SliceStable(sets, func(i, j int) bool { return cat.less(sets[i], sets[j], keys) })
 	}
@@ -227,24 +238,6 @@ func (c *catalog) less(a, b *dataset, keys []sortKey) bool {
 		return lt
 	}
 	return lessByName(a, b)
-}
-
-// poolsOf returns the pools to read for the named datasets: theirs when
-// they are ours, all of ours when none is named.
-func poolsOf(e *model.Env, names []string) []string {
-	if len(names) == 0 {
-		return e.SB.Pools
-	}
-	seen := map[string]bool{}
-	var out []string
-	for _, n := range names {
-		p := poolOf(n)
-		if ours(e.SB, n) && !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 // options parses a zfs or zpool subcommand's options with getopt(3). On

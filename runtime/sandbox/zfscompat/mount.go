@@ -23,7 +23,7 @@ func zfsMount(e *model.Env, args []string) int {
 		}
 		// Only this sandbox's pools: zfs-fuse's -a reaches every pool the
 		// shared daemon has imported.
-		cat, err := loadCatalog(e, e.SB.Pools, []string{"canmount", "mountpoint", "zoned", "mounted"})
+		cat, err := loadPools(e, e.SB.Pools, []string{"canmount", "mountpoint", "zoned", "mounted"})
 		if err != nil {
 			fmt.Fprintln(e.Stderr, err)
 			return 1
@@ -53,7 +53,7 @@ func zfsMount(e *model.Env, args []string) int {
 // listMounts is `zfs mount` without arguments: this sandbox's mounted file
 // systems and where the host sees them.
 func listMounts(e *model.Env) int {
-	cat, err := loadCatalog(e, e.SB.Pools, []string{"mounted", "mountpoint"})
+	cat, err := loadPools(e, e.SB.Pools, []string{"mounted", "mountpoint"})
 	if err != nil {
 		fmt.Fprintln(e.Stderr, err)
 		return 1
@@ -76,7 +76,7 @@ func zfsUnmount(e *model.Env, args []string) int {
 		if len(rest) > 0 {
 			return argCount(e, false)
 		}
-		cat, err := loadCatalog(e, e.SB.Pools, []string{"mounted"})
+		cat, err := loadPools(e, e.SB.Pools, []string{"mounted"})
 		if err != nil {
 			fmt.Fprintln(e.Stderr, err)
 			return 1

@@ -199,7 +199,7 @@ func zfsReceive(e *model.Env, args []string) int {
 // mountedTree lists the mounted file systems among top and its
 // descendants, sorted so that parents come before their children.
 func mountedTree(e *model.Env, top string) ([]string, error) {
-	cat, err := loadCatalog(e, []string{poolOf(top)}, []string{"mounted"})
+	cat, err := loadNamed(e, []string{top}, selection{recurse: true, depth: -1}, []string{"mounted"})
 	if err != nil {
 		return nil, err
 	}
