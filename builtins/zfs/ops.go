@@ -316,25 +316,30 @@ func Destroy(ctx context.Context, h *runtime.Host, name string, o DestroyOptions
 
 // Dependents lists the clones, outside name's own tree, of name (a
 // snapshot) or of any snapshot of name and its descendants. It reads the
-// origin of every filesystem and volume of the pool in one zfs process.
+// clones property of those snapshots in one zfs process, so its cost is
+// that of name's tree, not of the pool.
 func Dependents(ctx context.Context, h *runtime.Host, name string) ([]string, error) {
-	pool, _, _ := strings.Cut(name, "/")
-	pool, _, _ = strings.Cut(pool, "@")
-	out, err := h.Output(ctx, runtime.ZFS, "list", "-H", "-o", "name,origin", "-t", "filesystem,volume", "-r", pool)
+	args := []string{"list", "-H", "-o", "name,clones", "-t", "snapshot"}
+	if !strings.Contains(name, "@") {
+		args = append(args, "-r")
+	}
+	out, err := h.Output(ctx, runtime.ZFS, append(args, name)...)
 	if err != nil {
 		return nil, mapErr(err)
 	}
+	seen := map[string]bool{}
 	var deps []string
 	for _, line := range strings.Split(out, "\n") {
-		clone, origin, ok := strings.Cut(line, "\t")
-		if !ok || origin == "-" {
+		_, clones, ok := strings.Cut(line, "\t")
+		if !ok || clones == "-" || clones == "" {
 			continue
 		}
-		base, _, _ := strings.Cut(origin, "@")
-		ofName := origin == name || base == name || strings.HasPrefix(base, name+"/")
-		inside := clone == name || strings.HasPrefix(clone, name+"/")
-		if ofName && !inside {
-			deps = append(deps, clone)
+		for _, clone := range strings.Split(clones, ",") {
+			inside := clone == name || strings.HasPrefix(clone, name+"/")
+			if clone != "" && !inside && !seen[clone] {
+				seen[clone] = true
+				deps = append(deps, clone)
+			}
 		}
 	}
 	sort.Strings(deps)
@@ -405,15 +410,13 @@ func Inherit(ctx context.Context, h *runtime.Host, name, prop string, recursive 
 	return mapErr(h.Change(ctx, runtime.ZFS, append(args, prop, name)...))
 }
 
-// Mount mounts a filesystem through go-zfs.
+// Mount mounts a filesystem. Not go-zfs's Mount, which lists the dataset
+// afterwards: a second process no caller needs.
 func Mount(ctx context.Context, h *runtime.Host, name string) error {
 	if err := CheckName(name); err != nil {
 		return err
 	}
-	return h.GoZFS(ctx, true, []string{runtime.ZFS, "mount", name}, func() error {
-		_, err := (&gozfs.Dataset{Name: name, Type: gozfs.DatasetFilesystem}).Mount(false, nil)
-		return err
-	})
+	return mapErr(h.Change(ctx, runtime.ZFS, "mount", name))
 }
 
 // Unmount unmounts a filesystem; force unmounts it even when busy.
