@@ -35,12 +35,9 @@ func stDestroying(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args
 	if err := stCheckJail(b, v.j); err != nil {
 		return nil, err
 	}
-	var ss []string
-	if snaps != nil {
-		var err error
-		if ss, err = stStrings(snaps); err != nil {
-			return fail(b, err)
-		}
+	ss, err := stStrings(snaps)
+	if err != nil {
+		return fail(b, err)
 	}
 	s := thread.Step{Kind: "jail.finish_destroy", Args: append([]string{v.j.Dataset, v.j.UUID, v.j.Mountpoint, data}, ss...)}
 	if err := thread.UndoOf(t).Record("finish destroying "+v.j.Dataset, s); err != nil {

@@ -133,9 +133,7 @@ func stExec(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starl
 	r := thread.Get(t)
 	c.Stdin, c.Stdout, c.Stderr = r.Stdin, r.Stdout, r.Stderr
 	if log {
-		// /iocage/log is made by prepare; a verb on one jail does not
-		// run prepare, and a missing directory is no reason to fail.
-		if err := h.MkdirAll(Root+"/log", 0o755); err != nil {
+		if err := MakeLogDir(h); err != nil {
 			return fail(b, err)
 		}
 		f, err := h.OpenAppend(ConsoleLog(v.j.UUID), 0o644)

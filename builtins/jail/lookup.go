@@ -93,14 +93,8 @@ func Lookup(ctx context.Context, h *runtime.Host, pool, name string) (*Jail, err
 		_, err := jailprops.Find(nil, name)
 		return nil, err
 	}
-	if uuid := linkedUUID(h, name); uuid != "" {
-		j, err := Read(ctx, h, pool, uuid)
-		if err == nil && j.Tag == name {
-			return j, nil
-		}
-		if err != nil && !errors.Is(err, runtime.ErrNotExist) {
-			return nil, err
-		}
+	if j, err := byLink(ctx, h, pool, name); j != nil || err != nil {
+		return j, err
 	}
 	if jailprops.IsUUID(name) {
 		j, err := Read(ctx, h, pool, name)
@@ -130,14 +124,8 @@ func Lookup(ctx context.Context, h *runtime.Host, pool, name string) (*Jail, err
 // argument's, then JAIL's), else with one narrow listing.
 func LookupSnapshot(ctx context.Context, h *runtime.Host, pool, arg string) (*Jail, string, error) {
 	if name, snap, ok := jailprops.SplitSnap(arg); ok && snap != "" && linkedUUID(h, arg) == "" {
-		if uuid := linkedUUID(h, name); uuid != "" {
-			j, err := Read(ctx, h, pool, uuid)
-			if err == nil && j.Tag == name {
-				return j, snap, nil
-			}
-			if err != nil && !errors.Is(err, runtime.ErrNotExist) {
-				return nil, "", err
-			}
+		if j, err := byLink(ctx, h, pool, name); j != nil || err != nil {
+			return j, snap, err
 		}
 	}
 	if strings.Contains(arg, "@") {
@@ -154,6 +142,21 @@ func LookupSnapshot(ctx context.Context, h *runtime.Host, pool, arg string) (*Ja
 	}
 	j, err := Lookup(ctx, h, pool, arg)
 	return j, "", err
+}
+
+// byLink reads the jail tagged tag through its /iocage/tags link: nil (and
+// no error) when the link does not answer, or names a jail that is gone or
+// no longer holds the tag.
+func byLink(ctx context.Context, h *runtime.Host, pool, tag string) (*Jail, error) {
+	uuid := linkedUUID(h, tag)
+	if uuid == "" {
+		return nil, nil
+	}
+	j, err := Read(ctx, h, pool, uuid)
+	if errors.Is(err, runtime.ErrNotExist) || (err == nil && j.Tag != tag) {
+		return nil, nil
+	}
+	return j, err
 }
 
 // linkedUUID is the UUID whose mountpoint /iocage/tags/NAME points at, or

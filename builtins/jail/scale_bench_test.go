@@ -57,54 +57,21 @@ var scaleSteps = []scaleStep{
 		scalePool.target = true
 		return c
 	}},
-	{"get", func(b *testing.B, s *sandboxtest.Sandbox, n int) scaleCost {
-		b.StopTimer()
-		scaleTarget(b, s, false)
-		b.StartTimer()
-		_, c := scaleRun(b, s, "get", scaleVerbs[0].kw("target"))
-		return c
-	}},
-	{"set", func(b *testing.B, s *sandboxtest.Sandbox, n int) scaleCost {
-		b.StopTimer()
-		scaleTarget(b, s, false)
+	{"get", onTarget("get", false, func() map[string]starlark.Value { return scaleVerbs[0].kw("target") }, nil)},
+	{"set", onTarget("set", false, func() map[string]starlark.Value {
 		scalePool.seq++
-		b.StartTimer()
-		_, c := scaleRun(b, s, "set", map[string]starlark.Value{"args": starlark.NewList([]starlark.Value{
-			starlark.String(fmt.Sprintf("notes=set %d", scalePool.seq)), starlark.String("target")})})
-		return c
-	}},
-	{"snapshot", func(b *testing.B, s *sandboxtest.Sandbox, n int) scaleCost {
-		b.StopTimer()
-		scaleTarget(b, s, false)
+		return map[string]starlark.Value{"args": starlark.NewList([]starlark.Value{
+			starlark.String(fmt.Sprintf("notes=set %d", scalePool.seq)), starlark.String("target")})}
+	}, nil)},
+	{"snapshot", onTarget("snapshot", false, func() map[string]starlark.Value {
 		scalePool.seq++
-		b.StartTimer()
-		_, c := scaleRun(b, s, "snapshot", map[string]starlark.Value{"name": starlark.String(fmt.Sprintf("target@scale%d", scalePool.seq))})
-		return c
-	}},
-	{"start", func(b *testing.B, s *sandboxtest.Sandbox, n int) scaleCost {
-		b.StopTimer()
-		scaleTarget(b, s, false)
-		b.StartTimer()
-		_, c := scaleRun(b, s, "start", names("target"))
-		scalePool.up = true
-		return c
-	}},
-	{"stop", func(b *testing.B, s *sandboxtest.Sandbox, n int) scaleCost {
-		b.StopTimer()
-		scaleTarget(b, s, true)
-		b.StartTimer()
-		_, c := scaleRun(b, s, "stop", names("target"))
-		scalePool.up = false
-		return c
-	}},
-	{"destroy", func(b *testing.B, s *sandboxtest.Sandbox, n int) scaleCost {
-		b.StopTimer()
-		scaleTarget(b, s, false)
-		b.StartTimer()
-		_, c := scaleRun(b, s, "destroy", map[string]starlark.Value{"names": starlark.NewList([]starlark.Value{starlark.String("target")}), "force": starlark.True})
-		scalePool.target = false
-		return c
-	}},
+		return map[string]starlark.Value{"name": starlark.String(fmt.Sprintf("target@scale%d", scalePool.seq))}
+	}, nil)},
+	{"start", onTarget("start", false, func() map[string]starlark.Value { return names("target") }, func() { scalePool.up = true })},
+	{"stop", onTarget("stop", true, func() map[string]starlark.Value { return names("target") }, func() { scalePool.up = false })},
+	{"destroy", onTarget("destroy", false, func() map[string]starlark.Value {
+		return map[string]starlark.Value{"names": starlark.NewList([]starlark.Value{starlark.String("target")}), "force": starlark.True}
+	}, func() { scalePool.target = false })},
 	{"list", func(b *testing.B, s *sandboxtest.Sandbox, n int) scaleCost {
 		v, c := scaleRun(b, s, "list", nil)
 		rows, _ := v.(starlark.HasAttrs).Attr("rows")
@@ -130,6 +97,23 @@ var scaleSteps = []scaleStep{
 		}
 		return c
 	}},
+}
+
+// onTarget is the step that runs recipe on the target jail, made first
+// (untimed, running when up); kw gives the recipe's arguments (untimed
+// too) and after, when not nil, records what the run left.
+func onTarget(recipe string, up bool, kw func() map[string]starlark.Value, after func()) func(*testing.B, *sandboxtest.Sandbox, int) scaleCost {
+	return func(b *testing.B, s *sandboxtest.Sandbox, n int) scaleCost {
+		b.StopTimer()
+		scaleTarget(b, s, up)
+		args := kw()
+		b.StartTimer()
+		_, c := scaleRun(b, s, recipe, args)
+		if after != nil {
+			after()
+		}
+		return c
+	}
 }
 
 // scaleFuseStep runs outside the host seam: it has no host commands or

@@ -34,6 +34,11 @@ func FstabPath(uuid string) string { return FstabDir + "/fstab." + uuid }
 // where iocage appends the output of exec_start and exec_stop.
 func ConsoleLog(uuid string) string { return Root + "/log/" + uuid + "-console.log" }
 
+// MakeLogDir makes /iocage/log when it is missing (no host access when it
+// is there). prepare makes it, but verbs on one jail do not run prepare,
+// and a directory removed by hand is no reason for start to fail.
+func MakeLogDir(h *runtime.Host) error { return h.MkdirAll(Root+"/log", 0o755) }
+
 // Hooks are the host-side hooks an executable file next to the jail's
 // fstab (MP/NAME) overrides.
 var Hooks = []string{"prestart", "poststart", "prestop", "poststop"}
@@ -563,9 +568,8 @@ func stLaunch(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args sta
 		}
 	}
 	ctx := thread.Context(t)
-	// jail(8) writes exec.consolelog there; prepare made it, but start
-	// does not run prepare.
-	if err := h.MkdirAll(Root+"/log", 0o755); err != nil {
+	// jail(8) writes exec.consolelog there.
+	if err := MakeLogDir(h); err != nil {
 		return fail(b, err)
 	}
 	// -i makes jail(8) print the new jail's JID, which saves a jls.

@@ -10,23 +10,11 @@ import (
 
 	"github.com/iocage/iocage/builtins/jail"
 	"github.com/iocage/iocage/builtins/net"
-	"github.com/iocage/iocage/builtins/thread"
+	"github.com/iocage/iocage/builtins/thread/threadtest"
 	"github.com/iocage/iocage/builtins/zfs"
 	"github.com/iocage/iocage/jailprops"
 	"github.com/iocage/iocage/runtime"
 )
-
-// replayTwice replays a step twice on h: the second replay finds its work
-// done (or the first did it) and must succeed as well.
-func replayTwice(t *testing.T, h *runtime.Host, kind string, args ...string) {
-	t.Helper()
-	s := thread.Step{Kind: kind, Args: args}
-	for i := 1; i <= 2; i++ {
-		if err := s.Run(context.Background(), h); err != nil {
-			t.Fatalf("%s %q, replay %d: %v", kind, args, i, err)
-		}
-	}
-}
 
 // TestStartUndoStepsReplayTwice replays every undo step of start twice
 // on the state its change left, and checks the host is taken back.
@@ -54,7 +42,7 @@ func TestStartUndoStepsReplayTwice(t *testing.T) {
 	}
 
 	// The launch: jail gone, its mounts and alias with it.
-	replayTwice(t, h, "jail.remove", name, j.Mountpoint, j.UUID, "ip4.addr=em0|192.168.1.57/24")
+	threadtest.ReplayTwice(t, h, "jail.remove", name, j.Mountpoint, j.UUID, "ip4.addr=em0|192.168.1.57/24")
 	if jid, err := jail.JID(ctx, h, name); err != nil || jid != 0 {
 		t.Errorf("after jail.remove: jid %d, %v", jid, err)
 	}
@@ -66,7 +54,7 @@ func TestStartUndoStepsReplayTwice(t *testing.T) {
 	}
 
 	must(t, h.Change(ctx, runtime.Mount, "-t", "procfs", "proc", root+"/proc"))
-	replayTwice(t, h, "jail.umount", root+"/proc")
+	threadtest.ReplayTwice(t, h, "jail.umount", root+"/proc")
 	if ms, _ := jail.Mounts(ctx, h); strings.Contains(ms2s(ms), root+"/proc") {
 		t.Errorf("after jail.umount: %s still mounted", root+"/proc")
 	}
@@ -74,18 +62,18 @@ func TestStartUndoStepsReplayTwice(t *testing.T) {
 	p := jail.FstabPath(j.UUID)
 	must(t, h.PrivateDir(jail.FstabDir))
 	must(t, h.WriteFile(p, []byte("made\n"), 0o644))
-	replayTwice(t, h, "jail.fstab_restore", p, base64.StdEncoding.EncodeToString([]byte("old\n")))
+	threadtest.ReplayTwice(t, h, "jail.fstab_restore", p, base64.StdEncoding.EncodeToString([]byte("old\n")))
 	if b, err := h.ReadFile(p); err != nil || string(b) != "old\n" {
 		t.Errorf("after jail.fstab_restore: %q, %v", b, err)
 	}
-	replayTwice(t, h, "jail.fstab_restore", p)
+	threadtest.ReplayTwice(t, h, "jail.fstab_restore", p)
 	if _, err := h.Lstat(p); !errors.Is(err, runtime.ErrNotExist) {
 		t.Errorf("after jail.fstab_restore of none: %v", err)
 	}
 
 	dir := "/var/tmp/ioc-undo-rmdir"
 	must(t, h.MkdirAll(dir, 0o755))
-	replayTwice(t, h, "jail.rmdir_if_empty", dir)
+	threadtest.ReplayTwice(t, h, "jail.rmdir_if_empty", dir)
 	if _, err := h.Lstat(dir); !errors.Is(err, runtime.ErrNotExist) {
 		t.Errorf("after jail.rmdir_if_empty: %v", err)
 	}
@@ -93,22 +81,22 @@ func TestStartUndoStepsReplayTwice(t *testing.T) {
 	r := h.InRoot(root)
 	_ = r.Remove("dev/log")
 	must(t, r.Symlink("../var/run/log", "dev/log"))
-	replayTwice(t, h, "jail.devlog_remove", root)
+	threadtest.ReplayTwice(t, h, "jail.devlog_remove", root)
 	if _, err := r.Lstat("dev/log"); !errors.Is(err, runtime.ErrNotExist) {
 		t.Errorf("after jail.devlog_remove: %v", err)
 	}
 
 	// The ZFS side.
 	snap, clone := j.Dataset+"/root@undo", j.Dataset+"/undo-clone"
-	replayTwice(t, h, "jail.base_snapshot", snap)
-	replayTwice(t, h, "jail.base_clone", snap, clone)
+	threadtest.ReplayTwice(t, h, "jail.base_snapshot", snap)
+	threadtest.ReplayTwice(t, h, "jail.base_clone", snap, clone)
 	for _, ds := range []string{snap, clone} {
 		if ok, err := zfs.Exists(ctx, h, ds); err != nil || !ok {
 			t.Errorf("after the replays %s exists: %v, %v", ds, ok, err)
 		}
 	}
-	replayTwice(t, h, "jail.base_destroy", clone)
-	replayTwice(t, h, "jail.base_destroy", snap, "-r")
+	threadtest.ReplayTwice(t, h, "jail.base_destroy", clone)
+	threadtest.ReplayTwice(t, h, "jail.base_destroy", snap, "-r")
 	for _, ds := range []string{snap, clone} {
 		if ok, err := zfs.Exists(ctx, h, ds); err != nil || ok {
 			t.Errorf("after the destroys %s exists: %v, %v", ds, ok, err)
@@ -121,36 +109,36 @@ func TestStartUndoStepsReplayTwice(t *testing.T) {
 		v, _ := d.Value(name)
 		return v
 	}
-	replayTwice(t, h, "jail.mountpoint_restore", j.Dataset, j.Mountpoint)
+	threadtest.ReplayTwice(t, h, "jail.mountpoint_restore", j.Dataset, j.Mountpoint)
 	if got := prop(j.Dataset, "mountpoint"); got != j.Mountpoint {
 		t.Errorf("mountpoint = %s, want %s", got, j.Mountpoint)
 	}
 
 	link := jail.Root + "/tags/undo-tag"
 	must(t, h.MkdirAll(jail.Root+"/tags", 0o755))
-	replayTwice(t, h, "jail.tag_link", j.Mountpoint, link)
+	threadtest.ReplayTwice(t, h, "jail.tag_link", j.Mountpoint, link)
 	if got, err := h.Readlink(link); err != nil || got != j.Mountpoint {
 		t.Errorf("after jail.tag_link: %q, %v", got, err)
 	}
-	replayTwice(t, h, "jail.tag_unlink", link, j.Mountpoint)
+	threadtest.ReplayTwice(t, h, "jail.tag_unlink", link, j.Mountpoint)
 	if _, err := h.Lstat(link); !errors.Is(err, runtime.ErrNotExist) {
 		t.Errorf("after jail.tag_unlink: %v", err)
 	}
 
 	data := j.Dataset + "/data"
-	replayTwice(t, h, "jail.jailed_off", data)
+	threadtest.ReplayTwice(t, h, "jail.jailed_off", data)
 	if got := prop(data, "jailed"); got != "off" {
 		t.Errorf("jailed = %s, want off", got)
 	}
 	// The jail is gone: it holds no dataset to take back.
-	replayTwice(t, h, "jail.unjail", name, data)
+	threadtest.ReplayTwice(t, h, "jail.unjail", name, data)
 
 	ls := jailprops.Prefix + "last_started"
-	replayTwice(t, h, "jail.last_started_restore", j.Dataset, "2020-01-02_03:04:05")
+	threadtest.ReplayTwice(t, h, "jail.last_started_restore", j.Dataset, "2020-01-02_03:04:05")
 	if got := prop(j.Dataset, ls); got != "2020-01-02_03:04:05" {
 		t.Errorf("last_started = %s", got)
 	}
-	replayTwice(t, h, "jail.last_started_restore", j.Dataset)
+	threadtest.ReplayTwice(t, h, "jail.last_started_restore", j.Dataset)
 	if got := prop(j.Dataset, ls); got != "" && got != "-" {
 		t.Errorf("last_started after inherit = %s, want it unset", got)
 	}
@@ -183,11 +171,11 @@ func TestModuleUndoStepsReplayTwice(t *testing.T) {
 		return out
 	}
 	must(t, h.Change(ctx, runtime.Rctl, "-a", rule))
-	replayTwice(t, h, "rctl.remove", rule)
+	threadtest.ReplayTwice(t, h, "rctl.remove", rule)
 	if got := rules(); got != "" {
 		t.Errorf("rules after rctl.remove: %q", got)
 	}
-	replayTwice(t, h, "rctl.add", rule)
+	threadtest.ReplayTwice(t, h, "rctl.add", rule)
 	if got := rules(); got != rule+"\n" {
 		t.Errorf("rules after rctl.add: %q, want %s once", got, rule)
 	}
@@ -195,7 +183,7 @@ func TestModuleUndoStepsReplayTwice(t *testing.T) {
 	old, err := h.Output(ctx, runtime.Cpuset, "-g", "-j", strconv.Itoa(jid))
 	must(t, err)
 	must(t, h.Change(ctx, runtime.Cpuset, "-l", "0", "-j", strconv.Itoa(jid)))
-	replayTwice(t, h, "rctl.cpuset", strconv.Itoa(jid), "0,1")
+	threadtest.ReplayTwice(t, h, "rctl.cpuset", strconv.Itoa(jid), "0,1")
 	if got, _ := h.Output(ctx, runtime.Cpuset, "-g", "-j", strconv.Itoa(jid)); got != old {
 		t.Errorf("cpuset after rctl.cpuset: %q, want %q", got, old)
 	}
@@ -203,11 +191,11 @@ func TestModuleUndoStepsReplayTwice(t *testing.T) {
 		t.Fatalf("stop: %v\n%s", err, out)
 	}
 	// The jail is gone: its set went with it.
-	replayTwice(t, h, "rctl.cpuset", strconv.Itoa(jid), "0,1")
+	threadtest.ReplayTwice(t, h, "rctl.cpuset", strconv.Itoa(jid), "0,1")
 
 	file := "/var/tmp/ioc-undo-download"
 	must(t, h.WriteFile(file, []byte("x"), 0o644))
-	replayTwice(t, h, "release.remove_file", file)
+	threadtest.ReplayTwice(t, h, "release.remove_file", file)
 	if _, err := h.Lstat(file); !errors.Is(err, runtime.ErrNotExist) {
 		t.Errorf("after release.remove_file: %v", err)
 	}
@@ -215,20 +203,20 @@ func TestModuleUndoStepsReplayTwice(t *testing.T) {
 	must(t, zfs.Create(ctx, h, top+"/a/b", true, nil))
 	fs := top + "/a"
 	must(t, zfs.Set(ctx, h, fs, map[string]string{"org.freebsd.iocage:fetched": "yes"}))
-	replayTwice(t, h, "release.unmark_fetched", fs)
+	threadtest.ReplayTwice(t, h, "release.unmark_fetched", fs)
 	if d, err := zfs.Get(ctx, h, fs, "org.freebsd.iocage:fetched"); err != nil {
 		t.Error(err)
 	} else if v, _ := d.Value("org.freebsd.iocage:fetched"); v != "" && v != "-" {
 		t.Errorf("fetched after release.unmark_fetched = %q", v)
 	}
 	must(t, zfs.Snapshot(ctx, h, fs+"@backout", true))
-	replayTwice(t, h, "release.backout", fs+"@backout", "-r")
+	threadtest.ReplayTwice(t, h, "release.backout", fs+"@backout", "-r")
 	for _, ds := range []string{fs + "@backout", fs + "/b@backout"} {
 		if ok, err := zfs.Exists(ctx, h, ds); err != nil || ok {
 			t.Errorf("after release.backout %s exists: %v, %v", ds, ok, err)
 		}
 	}
-	replayTwice(t, h, "release.destroy", top)
+	threadtest.ReplayTwice(t, h, "release.destroy", top)
 	if ok, err := zfs.Exists(ctx, h, top); err != nil || ok {
 		t.Errorf("after release.destroy %s exists: %v, %v", top, ok, err)
 	}

@@ -37,12 +37,9 @@ func stStopping(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args s
 	if err := stCheckJail(b, v.j); err != nil {
 		return nil, err
 	}
-	var params []string
-	if ip != nil {
-		var err error
-		if params, err = stStrings(ip); err != nil {
-			return fail(b, err)
-		}
+	params, err := stStrings(ip)
+	if err != nil {
+		return fail(b, err)
 	}
 	s := launchStep(v.j, params)
 	s.Kind = "jail.finish_stop"

@@ -11,22 +11,10 @@ import (
 	"testing"
 
 	"github.com/iocage/iocage/builtins/net"
-	"github.com/iocage/iocage/builtins/thread"
+	"github.com/iocage/iocage/builtins/thread/threadtest"
 	"github.com/iocage/iocage/runtime"
 	"github.com/iocage/iocage/runtime/sandbox/sandboxtest"
 )
-
-// replayTwice replays a step twice on h: the second replay finds its work
-// done and must succeed as well.
-func replayTwice(t *testing.T, h *runtime.Host, kind string, args ...string) {
-	t.Helper()
-	s := thread.Step{Kind: kind, Args: args}
-	for i := 1; i <= 2; i++ {
-		if err := s.Run(context.Background(), h); err != nil {
-			t.Fatalf("%s %q, replay %d: %v", kind, args, i, err)
-		}
-	}
-}
 
 // TestUndoStepsReplayTwice makes each change of the net module by hand,
 // replays its undo step twice and checks the host is taken back.
@@ -53,45 +41,45 @@ func TestUndoStepsReplayTwice(t *testing.T) {
 	in(runtime.Ifconfig, "vnet0", "inet", "192.168.1.60/24", "up")
 	in(runtime.Route, "add", "default", "192.168.1.1")
 
-	replayTwice(t, h, "net.route_delete", "ioc-undo", "0")
+	threadtest.ReplayTwice(t, h, "net.route_delete", "ioc-undo", "0")
 	if _, errs, code := run(t, h, runtime.Jexec, "ioc-undo", runtime.Route, "-n", "get", "default"); code == 0 {
 		t.Errorf("the jail's default route is still there (%s)", errs)
 	}
-	replayTwice(t, h, "net.alias_remove", "ioc-undo", "0", "vnet0", "inet", "192.168.1.60")
+	threadtest.ReplayTwice(t, h, "net.alias_remove", "ioc-undo", "0", "vnet0", "inet", "192.168.1.60")
 	if out := in(runtime.Ifconfig, "vnet0"); strings.Contains(out, "192.168.1.60") {
 		t.Errorf("vnet0 keeps its address:\n%s", out)
 	}
-	replayTwice(t, h, "net.rename", "ioc-undo", "0", "vnet0", b)
+	threadtest.ReplayTwice(t, h, "net.rename", "ioc-undo", "0", "vnet0", b)
 	if out := in(runtime.Ifconfig, "-l"); !strings.Contains(out, b) {
 		t.Errorf("jail interfaces after the rename back: %q", out)
 	}
-	replayTwice(t, h, "net.vnet_reclaim", b, "ioc-undo")
+	threadtest.ReplayTwice(t, h, "net.vnet_reclaim", b, "ioc-undo")
 	if _, err := net.GetInterface(ctx, h, b); err != nil {
 		t.Errorf("%s is not back on the host: %v", b, err)
 	}
-	replayTwice(t, h, "net.bridge_deletem", "bridge0", a)
+	threadtest.ReplayTwice(t, h, "net.bridge_deletem", "bridge0", a)
 	if ifc, err := net.GetInterface(ctx, h, "bridge0"); err != nil || strings.Contains(strings.Join(ifc.Members, " "), a) {
 		t.Errorf("bridge0 after deletem: %+v, %v", ifc, err)
 	}
-	replayTwice(t, h, "net.ifconfig_destroy", a)
+	threadtest.ReplayTwice(t, h, "net.ifconfig_destroy", a)
 	if _, err := net.GetInterface(ctx, h, a); !errors.Is(err, runtime.ErrNotExist) {
 		t.Errorf("%s after destroy: %v", a, err)
 	}
 
 	// Steps inside a jail that is gone: what they undo went with it.
 	mustRun(t, h, runtime.Jail, "-r", "ioc-undo")
-	replayTwice(t, h, "net.route_delete", "ioc-undo", "0")
-	replayTwice(t, h, "net.alias_remove", "ioc-undo", "0", "vnet0", "inet", "192.168.1.60")
+	threadtest.ReplayTwice(t, h, "net.route_delete", "ioc-undo", "0")
+	threadtest.ReplayTwice(t, h, "net.alias_remove", "ioc-undo", "0", "vnet0", "inet", "192.168.1.60")
 
 	conf := s.Backend.Sandbox().Path(root + "/etc/resolv.conf")
 	if err := os.WriteFile(conf, []byte("nameserver 10.0.0.1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	replayTwice(t, h, "net.resolv_restore", root, base64.StdEncoding.EncodeToString([]byte("nameserver 10.0.0.2\n")))
+	threadtest.ReplayTwice(t, h, "net.resolv_restore", root, base64.StdEncoding.EncodeToString([]byte("nameserver 10.0.0.2\n")))
 	if got, err := os.ReadFile(conf); err != nil || string(got) != "nameserver 10.0.0.2\n" {
 		t.Errorf("resolv.conf after restore: %q, %v", got, err)
 	}
-	replayTwice(t, h, "net.resolv_restore", root)
+	threadtest.ReplayTwice(t, h, "net.resolv_restore", root)
 	if _, err := os.Lstat(conf); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("resolv.conf after restore of none: %v", err)
 	}
