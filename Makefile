@@ -5,17 +5,21 @@ GO      ?= go
 PREFIX  ?= /usr/local
 DESTDIR ?=
 BIN      = bin/iocage
+SANDBOX  = bin/iocage-sandbox
 PKGS     = ./...
 
 all: build
 
+# iocage-sandbox is the Linux sandbox host (not installed on FreeBSD);
+# static, because it is started for every modelled FreeBSD command.
 build:
 	$(GO) build -o $(BIN) ./cmd/iocage
+	CGO_ENABLED=0 $(GO) build -o $(SANDBOX) ./cmd/iocage-sandbox
 
 # deps installs what the sandbox and the tests need on Debian (as root):
 # zfs-fuse, busybox-static, xz-utils, and starts the zfs-fuse daemon.
 deps: build
-	./$(BIN) sandbox deps
+	./$(SANDBOX) deps
 
 # The whole test suite: Go tests (sandbox tests included, they need root)
 # and the shipped recipes' .star tests.
@@ -24,12 +28,12 @@ deps: build
 # tests run inside (starlib's TestShippedRecipeTests, the `iocage test`
 # runner).
 test: deps
-	$(GO) test -p 1 -timeout 20m $(PKGS)
+	CGO_ENABLED=0 $(GO) test -p 1 -timeout 20m $(PKGS)
 
 # The main job: a sandbox host, a release fetched from the local mirror, a
 # jail created and started, a command run inside it, and the jail listed.
 demo: build
-	./$(BIN) sandbox setup
+	./$(SANDBOX) setup
 	./$(BIN) activate zroot
 	./$(BIN) fetch release=14.3-RELEASE
 	@./$(BIN) destroy -f demo 2>/dev/null || true

@@ -87,7 +87,7 @@ func crFetched(t testing.TB, s *sandboxtest.Sandbox, base bool) {
 	t.Helper()
 	dir, _ := crReleaseTree(t)
 	ctx := context.Background()
-	h := runtime.New(s.Backend, runtime.Options{})
+	h := runtime.New(s.Native, runtime.Options{})
 	must(t, jail.Activate(ctx, h, s.Pool))
 	_, err := jail.Prepare(ctx, h, s.Pool)
 	must(t, err)

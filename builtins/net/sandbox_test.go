@@ -65,10 +65,10 @@ func TestVnetStartAndStop(t *testing.T) {
 	s := sandboxtest.New(t)
 	h := s.Host
 	root := "/jailroots/nettest"
-	if err := os.MkdirAll(s.Backend.Sandbox().Path(root), 0o755); err != nil {
+	if err := os.MkdirAll(s.Path(root), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(s.Backend.Sandbox().Path(root)) })
+	t.Cleanup(func() { os.RemoveAll(s.Path(root)) })
 	mustRun(t, h, runtime.Jail, "-c", "name=ioc-nettest", "path="+root, "vnet", "persist")
 	t.Cleanup(func() { run(t, h, runtime.Jail, "-r", "ioc-nettest") })
 
@@ -138,10 +138,10 @@ func TestInterfaceReturnsWhenJailIsRemoved(t *testing.T) {
 	s := sandboxtest.New(t)
 	h := s.Host
 	root := "/jailroots/nettest2"
-	if err := os.MkdirAll(s.Backend.Sandbox().Path(root), 0o755); err != nil {
+	if err := os.MkdirAll(s.Path(root), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(s.Backend.Sandbox().Path(root)) })
+	t.Cleanup(func() { os.RemoveAll(s.Path(root)) })
 	mustRun(t, h, runtime.Jail, "-c", "name=ioc-ret", "path="+root, "vnet", "persist")
 	star(t, h, `
 e = net.epair_create()

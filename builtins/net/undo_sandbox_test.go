@@ -23,10 +23,10 @@ func TestUndoStepsReplayTwice(t *testing.T) {
 	h := s.Host
 	ctx := context.Background()
 	root := "/jailroots/undotest"
-	if err := os.MkdirAll(s.Backend.Sandbox().Path(root+"/etc"), 0o755); err != nil {
+	if err := os.MkdirAll(s.Path(root+"/etc"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { os.RemoveAll(s.Backend.Sandbox().Path(root)) })
+	t.Cleanup(func() { os.RemoveAll(s.Path(root)) })
 	mustRun(t, h, runtime.Jail, "-c", "name=ioc-undo", "path="+root, "vnet", "persist")
 	t.Cleanup(func() { run(t, h, runtime.Jail, "-r", "ioc-undo") })
 
@@ -71,7 +71,7 @@ func TestUndoStepsReplayTwice(t *testing.T) {
 	threadtest.ReplayTwice(t, h, "net.route_delete", "ioc-undo", "0")
 	threadtest.ReplayTwice(t, h, "net.alias_remove", "ioc-undo", "0", "vnet0", "inet", "192.168.1.60")
 
-	conf := s.Backend.Sandbox().Path(root + "/etc/resolv.conf")
+	conf := s.Path(root + "/etc/resolv.conf")
 	if err := os.WriteFile(conf, []byte("nameserver 10.0.0.1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

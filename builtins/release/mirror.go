@@ -13,24 +13,28 @@ import (
 // DefaultMirror is where releases come from on a FreeBSD host.
 const DefaultMirror = "https://download.freebsd.org"
 
-// MirrorSource is implemented by host backends that bring their own
-// FreeBSD mirror (the sandbox serves its synthetic releases on 127.0.0.1).
-// MirrorURL returns the mirror's base URL, or "" when it has none.
+// MirrorSource is implemented by host backends that may bring their own
+// FreeBSD mirror (a sandbox host serves its synthetic releases on
+// 127.0.0.1). own says the host's releases exist only there; url is ""
+// when it has none.
 type MirrorSource interface {
-	MirrorURL() string
+	MirrorURL() (url string, own bool)
 }
 
 // Mirror returns the default mirror of h: the backend's own when it has
-// one, else DefaultMirror. A backend that is a MirrorSource without a
-// mirror is an error, because its releases exist nowhere else.
+// one, else DefaultMirror. A host that brings its own mirror but has none
+// is an error, because its releases exist nowhere else.
 func Mirror(h *runtime.Host) (string, error) {
 	ms, ok := h.Backend().(MirrorSource)
 	if !ok {
 		return DefaultMirror, nil
 	}
-	u := ms.MirrorURL()
-	if u == "" {
-		return "", fmt.Errorf("host %s has no release mirror (run `iocage sandbox setup`, or pass a mirror URL)", h.Name())
+	u, own := ms.MirrorURL()
+	switch {
+	case !own:
+		return DefaultMirror, nil
+	case u == "":
+		return "", fmt.Errorf("host %s has no release mirror (run `iocage-sandbox setup`, or pass a mirror URL)", h.Name())
 	}
 	return u, nil
 }

@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
-	goruntime "runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,7 +13,6 @@ import (
 
 	"github.com/iocage/iocage/builtins/thread"
 	"github.com/iocage/iocage/runtime"
-	"github.com/iocage/iocage/runtime/sandbox"
 )
 
 // commands are registered by the file that owns each noun.
@@ -64,8 +61,8 @@ func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 
 func ioOf(c *cli.Context) *appIO { return c.App.Metadata["io"].(*appIO) }
 
-// hostOf opens the host once per process: FreeBSD itself, or the sandbox on
-// other systems (and on FreeBSD when IOCAGE_SANDBOX says so).
+// hostOf opens the host once per process: FreeBSD itself, or on Linux the
+// sandbox host (see hostBackend).
 func hostOf(c *cli.Context) (*runtime.Host, error) {
 	aio := ioOf(c)
 	if aio.host != nil {
@@ -80,16 +77,9 @@ func hostOf(c *cli.Context) (*runtime.Host, error) {
 	if c.Bool("trace") {
 		opts.Trace = aio.stderr
 	}
-	var b runtime.Backend = runtime.FreeBSD{}
-	if goruntime.GOOS != "freebsd" || sandboxRequested() {
-		sb, err := sandbox.Open(sandbox.Dir())
-		if err != nil {
-			if errors.Is(err, runtime.ErrNotExist) {
-				return nil, &exitError{code: exitFailure, err: fmt.Errorf("%w (this is not FreeBSD: iocage drives the sandbox host here; create it with `iocage sandbox setup` as root)", err)}
-			}
-			return nil, err
-		}
-		b = sb
+	b, err := hostBackend()
+	if err != nil {
+		return nil, err
 	}
 	aio.host = runtime.New(b, opts)
 	if n, err := strconv.Atoi(os.Getenv(envFailChange)); err == nil && n > 0 {

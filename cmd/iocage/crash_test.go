@@ -287,7 +287,7 @@ func TestKillFetchAtEveryChange(t *testing.T) {
 	// With 14.3 fetched, the tree (base, download ...) is there already:
 	// what fetch changes is 14.2's.
 	s := crashSandbox(t, true)
-	cfg := *s.Backend.Config()
+	cfg := *s.Model(t).Config()
 	cfg.Mirror = releasetest.Mirror(t)
 	if err := sandbox.WriteConfig(s.Dir, &cfg); err != nil {
 		t.Fatal(err)

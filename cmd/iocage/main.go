@@ -1,7 +1,8 @@
 // Command iocage is a FreeBSD jail manager built on ZFS and Starlark. Its
 // verbs are thin: each turns its arguments into keyword arguments of a
 // shipped recipe's main() and renders what the recipe returns. On Linux it
-// drives the sandbox host (see runtime/sandbox) instead of FreeBSD.
+// drives a sandbox host made by iocage-sandbox, through the same FreeBSD
+// command lines.
 package main
 
 import (
@@ -12,8 +13,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/iocage/iocage/runtime/sandbox"
 )
 
 // Version is the program version; the release build sets it with -ldflags.
@@ -28,7 +27,6 @@ const (
 )
 
 func main() {
-	sandbox.Main()
 	// SIGHUP is an ssh session that drops: like Ctrl-C, the run stops and
 	// its changes are taken back.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)

@@ -1,17 +1,20 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 	"go.starlark.net/starlark"
 
 	"github.com/iocage/iocage/runtime"
-	"github.com/iocage/iocage/runtime/sandbox"
 	"github.com/iocage/iocage/starlib"
 )
 
@@ -152,7 +155,7 @@ func runTests(c *cli.Context) error {
 	if os.Geteuid() != 0 {
 		return errors.New("iocage test needs root: each test runs against a throwaway sandbox host with its own ZFS pool")
 	}
-	sb, cleanup, err := testSandbox()
+	sb, cleanup, err := testSandbox(c.Context)
 	if err != nil {
 		return err
 	}
@@ -173,10 +176,10 @@ func runTests(c *cli.Context) error {
 		Options: opts,
 		Out:     aio.stdout,
 		Fresh: func() (*runtime.Host, error) {
-			if err := sb.Reset(); err != nil {
+			if err := sb.reset(); err != nil {
 				return nil, err
 			}
-			return runtime.New(sb, hostOpts), nil
+			return runtime.New(sb.backend, hostOpts), nil
 		},
 	})
 	if err != nil {
@@ -188,9 +191,26 @@ func runTests(c *cli.Context) error {
 	return nil
 }
 
-// testSandbox makes a throwaway sandbox host with its own small pool, as
-// sandboxtest does for Go tests, and returns how to remove it.
-func testSandbox() (*sandbox.Backend, func() error, error) {
+// testBox is a throwaway sandbox host for `iocage test`.
+type testBox struct {
+	backend runtime.Backend
+	reset   func() error
+}
+
+// testSandbox makes a throwaway sandbox host with its own small pool
+// through the iocage-sandbox program, and returns how to remove it.
+func testSandbox(ctx context.Context) (*testBox, func() error, error) {
+	prog, err := sandboxProgram()
+	if err != nil {
+		return nil, nil, err
+	}
+	run := func(args ...string) error {
+		cmd := exec.Command(prog, args...)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("%s %s: %w: %s", prog, strings.Join(args, " "), err, strings.TrimSpace(string(out)))
+		}
+		return nil
+	}
 	var b [4]byte
 	_, _ = rand.Read(b[:])
 	pool := "ioctest" + hex.EncodeToString(b[:])
@@ -198,26 +218,47 @@ func testSandbox() (*sandbox.Backend, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	// Opening a sandbox points this process at it (environment and PATH
-	// shims); once the throwaway one is gone, point it back.
-	envDir, hadDir := os.LookupEnv(sandbox.EnvDir)
+	// Using a sandbox points this process at it (environment and PATH);
+	// once the throwaway one is gone, point it back.
+	envDir, hadDir := os.LookupEnv(runtime.SandboxEnv)
 	path := os.Getenv("PATH")
 	cleanup := func() error {
-		err := sandbox.Destroy(dir)
+		err := run("-d", dir, "teardown")
 		if hadDir {
-			os.Setenv(sandbox.EnvDir, envDir)
+			os.Setenv(runtime.SandboxEnv, envDir)
 		} else {
-			os.Unsetenv(sandbox.EnvDir)
+			os.Unsetenv(runtime.SandboxEnv)
 		}
 		os.Setenv("PATH", path)
 		return err
 	}
-	if _, err := sandbox.Create(dir, sandbox.CreateOptions{Pool: pool, PoolSize: 1 << 30}); err != nil {
+	if err := run("-d", dir, "create", "--pool", pool, "--size", "1073741824"); err != nil {
 		return nil, nil, errors.Join(fmt.Errorf("test sandbox: %w", err), cleanup())
 	}
-	sb, err := sandbox.Open(dir)
+	native, err := runtime.SandboxHost(dir)
 	if err != nil {
 		return nil, nil, errors.Join(fmt.Errorf("test sandbox: %w", err), cleanup())
 	}
-	return sb, cleanup, nil
+	return &testBox{backend: native, reset: func() error { return run("-d", dir, "reset") }}, cleanup, nil
+}
+
+// envSandboxProgram names the iocage-sandbox program `iocage test` uses;
+// by default the one beside this executable, else the one on PATH.
+const envSandboxProgram = "IOCAGE_SANDBOX_PROGRAM"
+
+func sandboxProgram() (string, error) {
+	if p := os.Getenv(envSandboxProgram); p != "" {
+		return p, nil
+	}
+	if self, err := os.Executable(); err == nil {
+		p := filepath.Join(filepath.Dir(self), "iocage-sandbox")
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	p, err := exec.LookPath("iocage-sandbox")
+	if err != nil {
+		return "", errors.New("iocage test runs each test on a throwaway sandbox host and needs the iocage-sandbox program (Linux): install it beside iocage or on PATH, or name it in $" + envSandboxProgram)
+	}
+	return p, nil
 }

@@ -20,6 +20,9 @@ import (
 // IOCAGE_TEST_MAIN=1, is the iocage program itself, for tests that need
 // several iocage processes at once.
 func TestMain(m *testing.M) {
+	// First the sandbox's programs (this binary is installed in the test
+	// sandbox's root, and they inherit IOCAGE_TEST_MAIN from iocage).
+	sandbox.Main()
 	if os.Getenv(envTestMain) == "1" {
 		main()
 	}
@@ -156,6 +159,15 @@ func TestDocCommand(t *testing.T) {
 	}
 }
 
+// useSandboxProgram gives `iocage test`, which makes its throwaway hosts
+// with iocage-sandbox, the tests' build of it.
+func useSandboxProgram(t *testing.T) {
+	t.Helper()
+	t.Setenv(envSandboxProgram, sandboxProgramFor(t))
+}
+
+func sandboxProgramFor(t *testing.T) string { return sandboxtest.Program(t) }
+
 var durations = regexp.MustCompile(`\(\d[^)]*s\)`)
 
 func TestTestCommandReportsAndFails(t *testing.T) {
@@ -165,6 +177,7 @@ func TestTestCommandReportsAndFails(t *testing.T) {
 		"bad_test.star": "def test_wrong():\n    assert.eq(1, 2)\n\ndef test_right():\n    assert.true(True)\n",
 		"notatest.star": "fail('not run')\n",
 	})
+	useSandboxProgram(t)
 	got := iocageOn(t, "", "test", dir)
 	got.Stdout = durations.ReplaceAllString(got.Stdout, "(T)")
 	want := result{Code: 1, Stdout: "FAIL " + dir + "/bad_test.star test_wrong (T)\n" +
@@ -186,7 +199,7 @@ func TestTestCommandReportsAndFails(t *testing.T) {
 func TestRecipesCommandShowsSiteOverride(t *testing.T) {
 	s := sandboxtest.New(t)
 	t.Setenv(sandbox.EnvDir, s.Dir)
-	writeFiles(t, s.Backend.Sandbox().Path("/tmp/site"), map[string]string{
+	writeFiles(t, s.Path("/tmp/site"), map[string]string{
 		"hello.star": "def main(**kw):\n    return 'site hello'\n",
 		"mine.star":  "def main():\n    return 1\n",
 	})
@@ -214,6 +227,7 @@ func TestRecipesCommandShowsSiteOverride(t *testing.T) {
 // "$ iocage ..." line of a console block is run there, its output compared
 // with the lines under it (test durations read "(T)").
 func TestRecipesGuide(t *testing.T) {
+	useSandboxProgram(t)
 	s := sandboxtest.New(t)
 	t.Setenv(sandbox.EnvDir, s.Dir)
 	b, err := os.ReadFile("../../docs/recipes.md")

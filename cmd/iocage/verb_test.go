@@ -36,7 +36,7 @@ func verbSandbox(t *testing.T) {
 	s := sandboxtest.New(t)
 	t.Setenv(sandbox.EnvDir, s.Dir)
 	t.Setenv("IOCAGE_RECIPES", "/tmp/verbsite")
-	writeFiles(t, s.Backend.Sandbox().Path("/tmp/verbsite"), map[string]string{
+	writeFiles(t, s.Path("/tmp/verbsite"), map[string]string{
 		"x_echo.star": "def main(**kw):\n    return json.encode(kw)\n",
 		"x_list.star": `def main(names = []):
     rows = [

@@ -14,7 +14,7 @@ import (
 func TestFetchVerb(t *testing.T) {
 	s := sandboxtest.New(t)
 	t.Setenv(sandbox.EnvDir, s.Dir)
-	cfg := *s.Backend.Config()
+	cfg := *s.Model(t).Config()
 	cfg.Mirror = releasetest.Mirror(t)
 	if err := sandbox.WriteConfig(s.Dir, &cfg); err != nil {
 		t.Fatal(err)

@@ -16,7 +16,7 @@ func TestExecVerbPassesArgumentsAndExitStatus(t *testing.T) {
 	s := sandboxtest.New(t)
 	t.Setenv(sandbox.EnvDir, s.Dir)
 	t.Setenv("IOCAGE_RECIPES", "/tmp/startsite")
-	writeFiles(t, s.Backend.Sandbox().Path("/tmp/startsite"), map[string]string{
+	writeFiles(t, s.Path("/tmp/startsite"), map[string]string{
 		"exec.star": `def main(name, command, user = "", jail_user = ""):
     print(json.encode(dict(name = name, command = command, user = user, jail_user = jail_user)))
     return int(command[-1])

@@ -35,6 +35,9 @@ const (
 type CreateOptions struct {
 	Pool     string // pool name; "zroot" when empty
 	PoolSize int64  // bytes of the file vdev; 4 GiB when zero
+	// Program is the multi-call binary installed in the root at FreeBSD's
+	// paths (see Main); this executable when empty.
+	Program string
 }
 
 // Create makes a sandbox in dir: the root skeleton, a file-backed pool
@@ -61,6 +64,14 @@ func Create(dir string, opt CreateOptions) (*Config, error) {
 	if err := makeRoot(root); err != nil {
 		return nil, fmt.Errorf("sandbox root: %w", err)
 	}
+	if opt.Program == "" {
+		if opt.Program, err = os.Executable(); err != nil {
+			return nil, err
+		}
+	}
+	if err := install(root, opt.Program); err != nil {
+		return nil, fmt.Errorf("sandbox programs: %w", err)
+	}
 	for i, pool := range cfg.Pools {
 		if err := ensurePool(pool, cfg.Vdevs[i], root, opt.PoolSize); err != nil {
 			return nil, err
@@ -77,7 +88,7 @@ func Create(dir string, opt CreateOptions) (*Config, error) {
 
 // makeRoot lays out a FreeBSD-looking "/" whose programs are Linux's.
 func makeRoot(root string) error {
-	for _, d := range []string{"usr", "dev", "etc", "tmp", "var/run", "var/log", "var/db", "iocage", "proc", "root", "compat/linux"} {
+	for _, d := range []string{"dev", "etc", "tmp", "var/run", "var/log", "var/db", "iocage", "proc", "root", "compat/linux"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
 			return err
 		}
@@ -99,7 +110,7 @@ func makeRoot(root string) error {
 			return err
 		}
 	}
-	if err := bindMount("/usr", filepath.Join(root, "usr"), true, false); err != nil {
+	if err := makeUsr(root); err != nil {
 		return err
 	}
 	if err := bindMount("/dev", filepath.Join(root, "dev"), false, true); err != nil {
@@ -190,7 +201,7 @@ func EnsureZFS() error {
 		return nil
 	}
 	if _, err := os.Stat(linuxZfsFuse); err != nil {
-		return fmt.Errorf("zfs-fuse is not installed (%s): run `iocage sandbox setup` as root, or apt-get install zfs-fuse", linuxZfsFuse)
+		return fmt.Errorf("zfs-fuse is not installed (%s): run `iocage-sandbox setup` as root, or apt-get install zfs-fuse", linuxZfsFuse)
 	}
 	// Test binaries start the shared daemon concurrently, and one may still
 	// be shutting down: never pull the socket from under a daemon that
@@ -203,7 +214,7 @@ func EnsureZFS() error {
 			// and zfs-fuse will not start (exit 1, no message) while it is
 			// there.
 			os.Remove(zfsPidfile)
-			cmd := exec.Command(linuxZfsFuse, "--pidfile", zfsPidfile)
+			cmd := linuxCommand(linuxZfsFuse, "--pidfile", zfsPidfile)
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 			if out, err := cmd.CombinedOutput(); err != nil {
 				lastErr = fmt.Errorf("start zfs-fuse: %v: %s", err, out)
@@ -249,12 +260,12 @@ func zfsAlive() bool {
 }
 
 func ensurePool(pool, vdev, root string, size int64) error {
-	if err := exec.Command(linuxZpool, "list", "-H", "-o", "name", pool).Run(); err == nil {
+	if err := linuxCommand(linuxZpool, "list", "-H", "-o", "name", pool).Run(); err == nil {
 		return nil
 	}
 	if _, err := os.Stat(vdev); err == nil {
 		// Known pool after a daemon restart: import it under our root again.
-		out, err := exec.Command(linuxZpool, "import", "-d", filepath.Dir(vdev), "-R", root, pool).CombinedOutput()
+		out, err := linuxCommand(linuxZpool, "import", "-d", filepath.Dir(vdev), "-R", root, pool).CombinedOutput()
 		if err == nil {
 			return nil
 		}
@@ -269,7 +280,7 @@ func ensurePool(pool, vdev, root string, size int64) error {
 		return err
 	}
 	f.Close()
-	out, err := exec.Command(linuxZpool, "create", "-R", root, "-m", "none", pool, vdev).CombinedOutput()
+	out, err := linuxCommand(linuxZpool, "create", "-R", root, "-m", "none", pool, vdev).CombinedOutput()
 	if err != nil {
 		os.Remove(vdev)
 		return fmt.Errorf("zpool create %s: %s", pool, strings.TrimSpace(string(out)))
@@ -358,15 +369,15 @@ func Destroy(dir string) error {
 		// zfs-fuse will not destroy a pool with mounted datasets, even with
 		// -f: unmount them through zfs, deepest first. (Unmounting them
 		// behind its back leaves it believing they are busy.)
-		if out, err := exec.Command(linuxZfs, "list", "-H", "-o", "name", "-r", pool).Output(); err == nil {
+		if out, err := linuxCommand(linuxZfs, "list", "-H", "-o", "name", "-r", pool).Output(); err == nil {
 			names := strings.Fields(string(out))
 			sort.Sort(sort.Reverse(sort.StringSlice(names)))
 			for _, ds := range names {
-				_ = exec.Command(linuxZfs, "unmount", "-f", ds).Run()
+				_ = linuxCommand(linuxZfs, "unmount", "-f", ds).Run()
 			}
 		}
-		if exec.Command(linuxZpool, "list", "-H", pool).Run() == nil {
-			if out, err := exec.Command(linuxZpool, "destroy", "-f", pool).CombinedOutput(); err != nil {
+		if linuxCommand(linuxZpool, "list", "-H", pool).Run() == nil {
+			if out, err := linuxCommand(linuxZpool, "destroy", "-f", pool).CombinedOutput(); err != nil {
 				errs = append(errs, fmt.Errorf("zpool destroy %s: %s", pool, strings.TrimSpace(string(out))))
 			}
 		}
@@ -379,4 +390,11 @@ func Destroy(dir string) error {
 		return fmt.Errorf("sandbox %s: still mounted: %s", dir, strings.Join(ms, ", "))
 	}
 	return os.RemoveAll(dir)
+}
+
+// linuxCommand is a zfs-fuse program run with the sandbox's Linux PATH.
+func linuxCommand(path string, args ...string) *exec.Cmd {
+	cmd := exec.Command(path, args...)
+	cmd.Env = model.LinuxEnv()
+	return cmd
 }

@@ -50,3 +50,7 @@ func unmountBelow(p string, all bool) error {
 	}
 	return errors.Join(errs...)
 }
+
+// detach unmounts p lazily: a mount that programs still use goes when they
+// are done with it.
+func detach(p string) error { return syscall.Unmount(p, syscall.MNT_DETACH) }

@@ -9,3 +9,5 @@ var errNotLinux = errors.New("the sandbox host needs Linux")
 func bindMount(src, dst string, readonly, recursive bool) error { return errNotLinux }
 
 func unmountBelow(p string, all bool) error { return errNotLinux }
+
+func detach(p string) error { return errNotLinux }

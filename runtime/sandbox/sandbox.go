@@ -11,8 +11,6 @@ package sandbox
 
 import (
 	"context"
-	"crypto/sha1"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -27,12 +25,12 @@ import (
 	"github.com/iocage/iocage/runtime/sandbox/model"
 )
 
-// DefaultDir is where `iocage sandbox setup` puts the sandbox; IOCAGE_SANDBOX
+// DefaultDir is where `iocage-sandbox setup` puts the sandbox; EnvDir
 // names another.
-const DefaultDir = "/var/lib/iocage-sandbox"
+const DefaultDir = runtime.DefaultSandboxDir
 
 // EnvDir is the environment variable that selects a sandbox directory.
-const EnvDir = "IOCAGE_SANDBOX"
+const EnvDir = runtime.SandboxEnv
 
 // Config is the sandbox's sandbox.json.
 type Config struct {
@@ -43,12 +41,7 @@ type Config struct {
 }
 
 // Dir returns the sandbox directory chosen by the environment.
-func Dir() string {
-	if d := os.Getenv(EnvDir); d != "" {
-		return d
-	}
-	return DefaultDir
-}
+func Dir() string { return runtime.SandboxDir() }
 
 // ReadConfig reads dir/sandbox.json.
 func ReadConfig(dir string) (*Config, error) {
@@ -75,16 +68,18 @@ func WriteConfig(dir string, c *Config) error {
 	return os.WriteFile(filepath.Join(dir, "sandbox.json"), append(b, '\n'), 0o644)
 }
 
-// Backend is the sandbox as a runtime.Backend.
+// Backend is the sandbox's own view of itself: the models run in this
+// process. The multi-call binary serves each program through it, and tests
+// and the sandbox's commands use it to reset or inspect the modelled host.
+// Clients such as iocage do not: they run the root's programs as
+// processes (runtime.FreeBSD with the root).
 type Backend struct {
 	dir string
 	cfg *Config
 	sb  *model.Sandbox
 }
 
-// Open opens the sandbox in dir. It also points go-zfs (which finds `zfs` on
-// PATH) at the compatibility shims and exports the sandbox directory to the
-// programs iocage starts.
+// Open opens the sandbox in dir.
 func Open(dir string) (*Backend, error) {
 	cfg, err := ReadConfig(dir)
 	if err != nil {
@@ -100,37 +95,7 @@ func Open(dir string) (*Backend, error) {
 	}
 	b := &Backend{dir: dir, cfg: cfg}
 	b.sb = &model.Sandbox{Root: cfg.Root, Dir: dir, Store: store, Self: self, Pools: cfg.Pools, Exec: b.Exec}
-	shims, err := b.shimDir(self)
-	if err != nil {
-		return nil, err
-	}
-	os.Setenv(EnvDir, dir)
-	path := os.Getenv("PATH")
-	if !strings.HasPrefix(path, shims+":") {
-		os.Setenv("PATH", shims+":"+path)
-	}
 	return b, nil
-}
-
-// shimDir makes (once per executable) a directory with `zfs` and `zpool`
-// links to this executable, which Main turns into the compatibility layer.
-func (b *Backend) shimDir(self string) (string, error) {
-	sum := sha1.Sum([]byte(self))
-	d := filepath.Join(b.dir, "shims", hex.EncodeToString(sum[:6]))
-	if err := os.MkdirAll(d, 0o755); err != nil {
-		return "", err
-	}
-	for _, n := range []string{"zfs", "zpool"} {
-		l := filepath.Join(d, n)
-		if t, err := os.Readlink(l); err == nil && t == self {
-			continue
-		}
-		os.Remove(l)
-		if err := os.Symlink(self, l); err != nil && !errors.Is(err, fs.ErrExist) {
-			return "", err
-		}
-	}
-	return d, nil
 }
 
 // Sandbox exposes the model view (for tests and the sandbox verbs).
@@ -163,8 +128,12 @@ func (b *Backend) Exec(ctx context.Context, c *runtime.Cmd) (int, error) {
 }
 
 func (b *Backend) execReal(ctx context.Context, c *runtime.Cmd) (int, error) {
-	local := b.sb.Path(c.Path)
-	if _, err := os.Stat(local); err != nil {
+	path := c.Path
+	// The root's /usr/bin holds the multi-call binary: go to the Linux
+	// program directly rather than through it.
+	if lp, ok := linuxProgram(filepath.Join(b.cfg.Root, linuxDir, "usr"), c.Path); ok && b.isProgramLink(c.Path) {
+		path = strings.TrimPrefix(lp, b.cfg.Root)
+	} else if _, err := os.Stat(b.sb.Path(c.Path)); err != nil {
 		fmt.Fprintf(c.Stderr, "%s: not found\n", c.Path)
 		return 127, nil
 	}
@@ -172,7 +141,8 @@ func (b *Backend) execReal(ctx context.Context, c *runtime.Cmd) (int, error) {
 	if dir == "" {
 		dir = "/"
 	}
-	cmd := exec.Command(c.Path, c.Args...)
+	cmd := exec.Command(path, c.Args...)
+	cmd.Args[0] = c.Path
 	cmd.Env = append(baseEnv(), c.Env...)
 	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
@@ -180,54 +150,24 @@ func (b *Backend) execReal(ctx context.Context, c *runtime.Cmd) (int, error) {
 	return runtime.RunProcess(ctx, cmd)
 }
 
+// isProgramLink reports whether the host path p of the root is a link to
+// the installed multi-call binary.
+func (b *Backend) isProgramLink(p string) bool {
+	t, err := filepath.EvalSymlinks(b.sb.Path(p))
+	return err == nil && t == filepath.Join(b.cfg.Root, programDir, programName)
+}
+
 // baseEnv is the environment of real programs in the sandbox: this
-// process's, less the sandbox shims on PATH.
+// process's, with FreeBSD's PATH.
 func baseEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		if strings.HasPrefix(kv, "PATH=") {
-			kv = "PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin"
+			kv = "PATH=" + freebsdPath
 		}
 		env = append(env, kv)
 	}
 	return env
 }
 
-// Main runs this process as a sandbox helper when it was started as one
-// (a `zfs`/`zpool` compatibility shim, or `__sandbox-helper NAME`), and
-// exits. Otherwise it returns. Call it first in main and in TestMain of
-// packages whose tests use the sandbox.
-func Main() {
-	base := filepath.Base(os.Args[0])
-	if base == "zfs" || base == "zpool" {
-		os.Exit(runShim(base, os.Args[1:]))
-	}
-	if len(os.Args) >= 3 && os.Args[1] == model.HelperArg {
-		fn, ok := model.Helper(os.Args[2])
-		if !ok {
-			fmt.Fprintf(os.Stderr, "sandbox: unknown helper %q\n", os.Args[2])
-			os.Exit(2)
-		}
-		os.Exit(fn(os.Args[3:]))
-	}
-}
-
-// runShim serves go-zfs: it runs the modelled zfs/zpool of the sandbox named
-// by IOCAGE_SANDBOX with this process's stdio.
-func runShim(name string, args []string) int {
-	b, err := Open(Dir())
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: sandbox: %v\n", name, err)
-		return 1
-	}
-	prog := runtime.ZFS
-	if name == "zpool" {
-		prog = runtime.Zpool
-	}
-	code, err := b.Exec(context.Background(), &runtime.Cmd{Path: prog, Args: args, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr})
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
-		return 1
-	}
-	return code
-}
+const freebsdPath = "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin"

@@ -41,3 +41,28 @@ func asExit(err error, target **runtime.ExitError) bool {
 	}
 	return ok
 }
+
+// BenchmarkModelledCommand is the cost of one modelled FreeBSD program as
+// iocage runs it, and of one real program inside the root, for comparison.
+func BenchmarkModelledCommand(b *testing.B) {
+	s := sandboxtest.New(b)
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		argv []string
+	}{
+		{"jls", []string{runtime.Jls, "--libxo", "json"}},
+		{"sysctl", []string{runtime.Sysctl, "-n", "kern.hostname"}},
+		{"ifconfig", []string{runtime.Ifconfig, "-l"}},
+		{"zfs-list", []string{runtime.ZFS, "list", "-H", "-o", "name", s.Pool}},
+		{"real-cat", []string{"/bin/cat", "/etc/hosts"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				if _, err := s.Host.Output(ctx, c.argv[0], c.argv[1:]...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

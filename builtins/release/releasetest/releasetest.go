@@ -1,5 +1,5 @@
 // Package releasetest gives tests the sandbox's synthetic FreeBSD releases
-// without `iocage sandbox setup`: the mirror tree is built once per test
+// without `iocage-sandbox setup`: the mirror tree is built once per test
 // binary, served in process on 127.0.0.1, and the test's sandbox is
 // pointed at it, so release.mirror(), fetch, freebsd-update and pkg inside
 // jails all download from it.
@@ -29,6 +29,7 @@ import (
 	"github.com/iocage/iocage/builtins/release"
 	"github.com/iocage/iocage/builtins/thread"
 	"github.com/iocage/iocage/runtime"
+	"github.com/iocage/iocage/runtime/sandbox"
 	"github.com/iocage/iocage/runtime/sandbox/mirror"
 	sbrelease "github.com/iocage/iocage/runtime/sandbox/release"
 	"github.com/iocage/iocage/runtime/sandbox/sandboxtest"
@@ -100,8 +101,15 @@ func Tree() string { return tree }
 func Use(tb testing.TB, s *sandboxtest.Sandbox) string {
 	tb.Helper()
 	a := Mirror(tb)
-	s.Backend.Config().Mirror = a
-	return "http://" + a
+	cfg := s.Model(tb).Config() // the synthetic releases are Linux programs
+	if cfg.Mirror != a {
+		cfg.Mirror = a
+		if err := sandbox.WriteConfig(s.Dir, cfg); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	s.Native.Mirror = "http://" + a
+	return s.Native.Mirror
 }
 
 // Options shape Fetch.

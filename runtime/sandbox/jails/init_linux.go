@@ -66,6 +66,7 @@ func startInit(sb *model.Sandbox, cfg *initConfig, logPath string) (pid int, sta
 		return 0, 0, err
 	}
 	cmd := exec.Command(sb.Self, model.HelperArg, "jailinit", string(arg))
+	cmd.Env = model.LinuxEnv()
 	cmd.Dir = "/"
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.ExtraFiles = []*os.File{w}

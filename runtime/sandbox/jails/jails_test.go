@@ -26,8 +26,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	// The lead wires Teardown into the sandbox; until then the tests do,
-	// so no jail outlives a test. Registering twice is harmless.
+	// No jail outlives a test (registering twice is harmless).
 	sandbox.OnTeardown(jails.Teardown)
 	model.RegisterHelper("jailstest-exec", helperExec)
 	model.Register("/sbin/jailstest-aware", func(e *model.Env) int {
@@ -35,6 +34,7 @@ func TestMain(m *testing.M) {
 		return 3
 	})
 	model.MarkJailAware("/sbin/jailstest-aware")
+	sandboxtest.InstallTestBinary = true
 	sandboxtest.Main(m)
 }
 

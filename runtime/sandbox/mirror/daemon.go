@@ -79,7 +79,7 @@ func Start(sandboxDir, addr string) (string, error) {
 	}
 	tree := filepath.Join(sandboxDir, TreeDir)
 	if st, err := os.Stat(tree); err != nil || !st.IsDir() {
-		return "", fmt.Errorf("mirror: no tree in %s: run `iocage sandbox setup`", tree)
+		return "", fmt.Errorf("mirror: no tree in %s: run `iocage-sandbox setup`", tree)
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -92,6 +92,7 @@ func Start(sandboxDir, addr string) (string, error) {
 	}
 	defer logf.Close()
 	cmd := exec.Command(self, model.HelperArg, helperName, tree, addr)
+	cmd.Env = model.LinuxEnv()
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = "/"
 	// Its own session: the daemon outlives the command that started it

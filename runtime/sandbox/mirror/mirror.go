@@ -21,7 +21,7 @@ import (
 	"time"
 )
 
-// DefaultAddr is where `iocage sandbox setup` starts the mirror.
+// DefaultAddr is where `iocage-sandbox setup` starts the mirror.
 const DefaultAddr = "127.0.0.1:8180"
 
 // Handler serves the tree in dir: GET and HEAD, byte ranges (resumed

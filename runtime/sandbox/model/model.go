@@ -13,8 +13,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/iocage/iocage/runtime"
@@ -171,4 +173,21 @@ func JailRemoved(tx *Tx, name string, jid int) error {
 		}
 	}
 	return nil
+}
+
+// LinuxPath is the PATH of the Linux programs the sandbox runs on the
+// machine's side (zfs-fuse and its tools, which run mount and umount by
+// name; apt-get; xz). Never a client's PATH: iocage puts a sandbox root's
+// FreeBSD programs first in its own.
+const LinuxPath = "/usr/sbin:/usr/bin:/sbin:/bin"
+
+// LinuxEnv is this process's environment with LinuxPath, plus extra.
+func LinuxEnv(extra ...string) []string {
+	env := []string{}
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "PATH=") {
+			env = append(env, kv)
+		}
+	}
+	return append(append(env, "PATH="+LinuxPath), extra...)
 }

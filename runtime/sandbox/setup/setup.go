@@ -1,4 +1,4 @@
-// Package setup is the logic of `iocage sandbox setup|teardown|status`: it
+// Package setup is the logic of `iocage-sandbox setup|teardown|status|shell`: it
 // turns a Debian machine into a sandbox host (the Debian packages the
 // sandbox needs, the zfs-fuse daemon, the sandbox directory and pool, the
 // synthetic FreeBSD releases and the local mirror that serves them) in one
@@ -17,8 +17,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iocage/iocage/runtime"
 	"github.com/iocage/iocage/runtime/sandbox"
 	"github.com/iocage/iocage/runtime/sandbox/mirror"
+	"github.com/iocage/iocage/runtime/sandbox/model"
 	"github.com/iocage/iocage/runtime/sandbox/release"
 )
 
@@ -49,7 +51,7 @@ type runFunc func(ctx context.Context, env []string, path string, args ...string
 
 func runProgram(ctx context.Context, env []string, path string, args ...string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, path, args...)
-	cmd.Env = append(os.Environ(), env...)
+	cmd.Env = model.LinuxEnv(env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return out, fmt.Errorf("%s %s: %q: %w", path, strings.Join(args, " "), lastLines(out, 3), err)
@@ -184,7 +186,7 @@ func Teardown(dir string) error {
 func Status(dir string, out io.Writer) error {
 	cfg, err := sandbox.ReadConfig(dir)
 	if err != nil {
-		fmt.Fprintf(out, "sandbox   %s: not set up (run `iocage sandbox setup` as root)\n", dir)
+		fmt.Fprintf(out, "sandbox   %s: not set up (run `iocage-sandbox setup` as root)\n", dir)
 		return err
 	}
 	fmt.Fprintf(out, "sandbox   %s\n", dir)
@@ -197,7 +199,9 @@ func Status(dir string, out io.Writer) error {
 	fmt.Fprintf(out, "zfs-fuse  %s\n", zfsState)
 	for _, p := range cfg.Pools {
 		health := "not imported"
-		if b, err := exec.Command(zpool, "list", "-H", "-o", "health", p).Output(); err == nil {
+		cmd := exec.Command(zpool, "list", "-H", "-o", "health", p)
+		cmd.Env = model.LinuxEnv()
+		if b, err := cmd.Output(); err == nil {
 			health = strings.TrimSpace(string(b))
 		}
 		fmt.Fprintf(out, "pool      %s (%s)\n", p, health)
@@ -216,7 +220,7 @@ func Status(dir string, out io.Writer) error {
 			}
 			releases = strings.Join(names, " ")
 		} else if err == nil {
-			releases = "out of date (run `iocage sandbox setup`)"
+			releases = "out of date (run `iocage-sandbox setup`)"
 		}
 	}
 	fmt.Fprintf(out, "releases  %s\n", releases)
@@ -246,4 +250,34 @@ func Deps(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	return sandbox.EnsureZFS()
+}
+
+// Shell runs argv (or the user's shell) with the sandbox's modelled
+// FreeBSD programs first in PATH, and returns its exit status.
+func Shell(ctx context.Context, dir string, argv []string) (int, error) {
+	cfg, err := sandbox.ReadConfig(dir)
+	if err != nil {
+		return 0, fmt.Errorf("%w (make one with `iocage-sandbox setup` as root)", err)
+	}
+	if len(argv) == 0 {
+		sh := os.Getenv("SHELL")
+		if sh == "" {
+			sh = "/bin/sh"
+		}
+		argv = []string{sh}
+	}
+	env := []string{
+		"PATH=" + sandbox.ProgramsDir(cfg.Root) + ":" + os.Getenv("PATH"),
+		sandbox.EnvDir + "=" + dir,
+		"IOCAGE_ROOT=" + cfg.Root,
+	}
+	path, err := exec.LookPath(argv[0])
+	if err != nil {
+		return 127, err
+	}
+	cmd := exec.Command(path, argv[1:]...)
+	cmd.Args[0] = argv[0]
+	cmd.Env = append(os.Environ(), env...)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	return runtime.RunProcess(ctx, cmd)
 }

@@ -3,7 +3,9 @@ package zfscompat
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync/atomic"
@@ -21,20 +23,58 @@ const (
 	fuseZpool = "/usr/sbin/zpool"
 )
 
-var fuseRuns atomic.Int64
+var fuseRuns, datasetsRead atomic.Int64
 
-// FuseRuns returns how many zfs-fuse processes this process has started, so
-// tests can prove that a listing costs one process, not one per dataset.
-func FuseRuns() int64 { return fuseRuns.Load() }
+// EnvStats names a file where each sandbox program process adds what it
+// cost (SaveStats), so that a test can count the zfs-fuse work of the
+// programs a client ran as separate processes.
+const EnvStats = "IOCAGE_SANDBOX_STATS"
 
-var datasetsRead atomic.Int64
+// FuseRuns returns how many zfs-fuse processes this process and the
+// programs that saved their stats have started, so tests can prove that a
+// listing costs one process, not one per dataset.
+func FuseRuns() int64 { f, _ := savedStats(); return fuseRuns.Load() + f }
 
 // DatasetsRead returns how many dataset rows catalogue loads have read from
-// zfs-fuse in this process (each dataset counted once per load), so tests
-// can prove that a command naming one dataset reads a constant number of
-// datasets whatever the pool holds, and that only commands without targets
-// read whole pools.
-func DatasetsRead() int64 { return datasetsRead.Load() }
+// zfs-fuse (each dataset counted once per load), in this process and in
+// those that saved their stats, so tests can prove that a command naming
+// one dataset reads a constant number of datasets whatever the pool holds,
+// and that only commands without targets read whole pools.
+func DatasetsRead() int64 { _, d := savedStats(); return datasetsRead.Load() + d }
+
+// SaveStats adds this process's counts to the file named by EnvStats, if
+// any. One short O_APPEND write: processes do not interleave.
+func SaveStats() {
+	p := os.Getenv(EnvStats)
+	f, d := fuseRuns.Load(), datasetsRead.Load()
+	if p == "" || f == 0 && d == 0 {
+		return
+	}
+	out, err := os.OpenFile(p, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return
+	}
+	fmt.Fprintf(out, "%d %d\n", f, d)
+	out.Close()
+}
+
+func savedStats() (fuse, datasets int64) {
+	p := os.Getenv(EnvStats)
+	if p == "" {
+		return 0, 0
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return 0, 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var f, d int64
+		if n, _ := fmt.Sscanf(line, "%d %d", &f, &d); n == 2 {
+			fuse, datasets = fuse+f, datasets+d
+		}
+	}
+	return fuse, datasets
+}
 
 // fuseResult is one finished zfs-fuse run.
 type fuseResult struct {
