@@ -58,10 +58,11 @@ fuzz:
 		done; \
 	done
 
-# Crash safety in full: iocage killed (SIGKILL) after every one of its
-# host changes, not the sample `make test` runs.
+# Crash safety in full: every verb failed (fault tests) and iocage killed
+# with SIGKILL (crash tests) after every one of its host changes, not the
+# sample `make test` takes.
 crash: deps
-	$(GO) test -p 1 -timeout 60m -run 'TestKill' ./cmd/iocage -args -crash-all
+	CGO_ENABLED=0 $(GO) test -p 1 -timeout 90m -run 'Fault|TestKill|Interrupted|Truncated' ./builtins/jail ./builtins/net ./builtins/release ./builtins/zfs ./cmd/iocage -args -faults-all
 
 # One package at a time (the sandbox benchmarks share zfs-fuse, as the
 # tests do), and time for BenchmarkScale to make pools of up to 1,000 jails;

@@ -367,10 +367,10 @@ func TestSandboxCreateFaults(t *testing.T) {
 				kw[k] = v
 			}
 			// The basejail makes ~25 changes, each failure costing a full
-			// create and undo on zfs-fuse: sample every third one there.
-			step := 1
+			// create and undo on zfs-fuse: a sparser sample there.
+			step := sandboxtest.FaultStep(2)
 			if tc.name == "basejail" {
-				step = 3
+				step = sandboxtest.FaultStep(3)
 			}
 			for n := 1; ; n += step {
 				if n > 80 {

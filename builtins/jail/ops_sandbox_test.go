@@ -243,7 +243,7 @@ func TestCapFaults(t *testing.T) {
 	must(t, s.Host.Change(ctx, runtime.ZFS, "set", jailprops.Prefix+"maxproc=300:deny", jailprops.Prefix+"openfiles=1000:deny", j.Dataset))
 	before, err := s.Host.Output(ctx, runtime.Rctl)
 	must(t, err)
-	for n := 1; ; n++ {
+	for n := 1; ; n += sandboxtest.FaultStep(2) {
 		if n > 10 {
 			t.Fatal("cap still failing after 10 injected failures")
 		}

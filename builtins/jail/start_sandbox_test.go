@@ -385,7 +385,7 @@ func TestStartFaults(t *testing.T) {
 			// MACs are stored on the first VNET start and kept (they are
 			// a function of the UUID), so take them before the snapshot.
 			before := stState(t, s)
-			for n := 1; ; n++ {
+			for n := 1; ; n += sandboxtest.FaultStep(2) {
 				if n > 80 {
 					t.Fatal("start still failing after 80 injected failures")
 				}

@@ -165,7 +165,7 @@ func TestImportFailuresLeaveNothing(t *testing.T) {
 	if d := cmp.Diff(before, stState(t, s)); d != "" {
 		t.Fatalf("truncated import left (-before +after):\n%s", d)
 	}
-	for n := 1; ; n += 2 {
+	for n := 1; ; n += sandboxtest.FaultStep(2) {
 		if n > 50 {
 			t.Fatal("import still failing after 50 injected failures")
 		}

@@ -321,7 +321,7 @@ func TestVnetUpFaults(t *testing.T) {
 	root := e.mkjail(vnetUUID, props)
 	name, jid := e.startVnet(vnetUUID, root)
 	before := netState(e.h, name)
-	for n := 1; ; n++ {
+	for n := 1; ; n += sandboxtest.FaultStep(2) {
 		if n > 60 {
 			t.Fatal("up still fails after 60 injected failures")
 		}
@@ -358,7 +358,7 @@ func TestDownAfterInterruptedUp(t *testing.T) {
 	name, jid := e.startVnet(vnetUUID, root)
 	before := netState(e.h, name)
 	in := e.interp()
-	for n := 1; ; n++ {
+	for n := 1; ; n += sandboxtest.FaultStep(2) {
 		if n > 40 {
 			t.Fatal("up still fails after 40 injected failures")
 		}

@@ -247,7 +247,7 @@ func TestRefetchIsSafe(t *testing.T) {
 func TestFetchFaults(t *testing.T) {
 	s := setup(t)
 	before := hostState(t, s)
-	for n := 1; ; n++ {
+	for n := 1; ; n += sandboxtest.FaultStep(2) {
 		if n > 200 {
 			t.Fatal("fetch still failing after 200 injected failures")
 		}

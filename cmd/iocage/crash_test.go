@@ -7,7 +7,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -26,8 +25,6 @@ import (
 	"github.com/iocage/iocage/runtime/sandbox"
 	"github.com/iocage/iocage/runtime/sandbox/sandboxtest"
 )
-
-var crashAll = flag.Bool("crash-all", false, "kill the verbs after every one of their changes, not a sample (make crash)")
 
 // iocageProc runs one iocage process (this test binary as the program)
 // with extra environment; killed tells whether SIGKILL ended it.
@@ -95,7 +92,7 @@ func crashState(t *testing.T, s *sandboxtest.Sandbox) string {
 var uuidRE = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
 
 // killEveryChange runs verb killed after its k-th change for k = 1, 2 ...
-// (every third k unless -crash-all) until it completes; after each kill
+// (every third k unless -faults-all) until it completes; after each kill
 // `iocage list` must take the dead run back to before, or find the
 // verb's complete result (then reset brings the host back to before).
 func killEveryChange(t *testing.T, s *sandboxtest.Sandbox, verb []string, reset func()) {
@@ -117,10 +114,7 @@ func killEveryChangeUndoFailing(t *testing.T, s *sandboxtest.Sandbox, verb []str
 	if d := cmp.Diff(before, crashState(t, s)); d != "" {
 		t.Fatalf("reset after %s does not give the state before (-before +after):\n%s", strings.Join(verb, " "), d)
 	}
-	step := 3
-	if *crashAll {
-		step = 1
-	}
+	step := sandboxtest.FaultStep(3)
 	kills := 0
 	for k := 1; ; k += step {
 		if k > 200 {

@@ -61,6 +61,9 @@ func Create(dir string, opt CreateOptions) (*Config, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, err
 	}
+	if err := unmountStale(root); err != nil {
+		return nil, err
+	}
 	if err := makeRoot(root); err != nil {
 		return nil, fmt.Errorf("sandbox root: %w", err)
 	}

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"os"
 	"syscall"
 )
 
@@ -54,3 +55,26 @@ func unmountBelow(p string, all bool) error {
 // detach unmounts p lazily: a mount that programs still use goes when they
 // are done with it.
 func detach(p string) error { return syscall.Unmount(p, syscall.MNT_DETACH) }
+
+// unmountStale detaches the mounts at or below p whose file system is
+// gone (stat fails with ENOTCONN): those a zfs-fuse daemon that died left
+// behind. A new daemon does not take them over, and nothing can be made
+// under them until they are gone. Shallowest first: below a dead mount no
+// path resolves, and detaching it takes the mounts under it along.
+func unmountStale(p string) error {
+	ms, err := Mounts(p)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for i := len(ms) - 1; i >= 0; i-- {
+		m := ms[i]
+		if _, err := os.Stat(m); !errors.Is(err, syscall.ENOTCONN) {
+			continue
+		}
+		if err := syscall.Unmount(m, syscall.MNT_DETACH); err != nil && !errors.Is(err, syscall.ENOTCONN) && !errors.Is(err, syscall.EINVAL) && !errors.Is(err, syscall.ENOENT) {
+			errs = append(errs, fmt.Errorf("unmount stale %s: %w", m, err))
+		}
+	}
+	return errors.Join(errs...)
+}

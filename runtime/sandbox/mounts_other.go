@@ -11,3 +11,5 @@ func bindMount(src, dst string, readonly, recursive bool) error { return errNotL
 func unmountBelow(p string, all bool) error { return errNotLinux }
 
 func detach(p string) error { return errNotLinux }
+
+func unmountStale(p string) error { return errNotLinux }

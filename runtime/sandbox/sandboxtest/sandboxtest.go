@@ -14,6 +14,7 @@ package sandboxtest
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -56,6 +57,18 @@ func (s *Sandbox) Model(tb testing.TB) *sandbox.Backend {
 
 // Path is where this process reaches the host path p.
 func (s *Sandbox) Path(p string) string { return s.Native.LocalPath(p) }
+
+var faultsAll = flag.Bool("faults-all", false, "fail (or kill) a verb after every one of its host changes, not a sample (make crash)")
+
+// FaultStep is how far apart the changes are at which a fault loop fails
+// or kills a verb: every one with -faults-all (make crash), else every
+// sample-th, which keeps make test short.
+func FaultStep(sample int) int {
+	if *faultsAll {
+		return 1
+	}
+	return sample
+}
 
 // EnvPool names the scratch pool of the tests on a real FreeBSD host.
 const EnvPool = "IOCAGE_TEST_POOL"
