@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -64,5 +65,36 @@ func BenchmarkModelledCommand(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// The root's program paths are the installed multi-call binary: the
+// models at FreeBSD's paths, and Linux's programs, which run inside the
+// root (their host paths mean the sandbox's files, and links such as
+// Debian's /etc/alternatives resolve there); a model run from inside the
+// root says where it runs instead of acting on the wrong side.
+func TestRootProgramsAreOneBinary(t *testing.T) {
+	s := sandboxtest.New(t)
+	ctx := context.Background()
+	bin := s.Path("/.sandbox/iocage-sandbox")
+	for _, p := range []string{runtime.ZFS, runtime.Jail, runtime.Jls, runtime.Ifconfig, runtime.Rctl, "/usr/bin/cat"} {
+		got, err := filepath.EvalSymlinks(s.Path(p))
+		if err != nil || got != bin {
+			t.Errorf("%s in the root resolves to %q (%v), want %s", p, got, err, bin)
+		}
+	}
+	if err := s.Host.WriteFile("/tmp/words", []byte("alpha beta\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := s.Host.Output(ctx, "/usr/bin/awk", "{print $2}", "/tmp/words"); err != nil || out != "beta\n" {
+		t.Errorf("awk (an /etc/alternatives link) inside the root: %q, %v", out, err)
+	}
+	_, err := s.Host.Output(ctx, runtime.Sh, "-c", "jls")
+	var ee *runtime.ExitError
+	if !asExit(err, &ee) || ee.ExitCode != 126 || !strings.Contains(ee.Stderr, "not inside its root") {
+		t.Errorf("jls from a shell inside the root: %v, want exit 126 saying where models run", err)
+	}
+	if out, err := s.Host.Output(ctx, runtime.Jls, "-q", "name"); err != nil || out != "" {
+		t.Errorf("jls on an empty host: %q, %v", out, err)
 	}
 }
