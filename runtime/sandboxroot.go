@@ -24,12 +24,28 @@ func SandboxDir() string {
 	return DefaultSandboxDir
 }
 
-// SandboxHost returns the backend that drives the sandbox host in dir: the
-// FreeBSD programs under its root. It also puts the root's /sbin first on
-// PATH, where go-zfs looks for zfs, and names the sandbox to the programs
-// this process starts. The mirror's address is not checked: a hostile
-// value can only make fetch fail (release.CheckURL).
+// SandboxHost returns the backend that drives the sandbox host in dir (see
+// SandboxRoot), and makes this process use it: the root's /sbin goes first
+// on PATH, where go-zfs looks for zfs, and the programs this process
+// starts are told the sandbox's directory.
 func SandboxHost(dir string) (FreeBSD, error) {
+	f, err := SandboxRoot(dir)
+	if err != nil {
+		return f, err
+	}
+	os.Setenv(SandboxEnv, dir)
+	sbin := filepath.Join(f.Root, "sbin")
+	path := os.Getenv("PATH")
+	if !strings.HasPrefix(path, sbin+":") {
+		os.Setenv("PATH", sbin+":"+path)
+	}
+	return f, nil
+}
+
+// SandboxRoot returns the backend of the sandbox host in dir: the FreeBSD
+// programs under its root, DIR/root. The mirror's address is not checked:
+// a hostile value can only make fetch fail (release.CheckURL).
+func SandboxRoot(dir string) (FreeBSD, error) {
 	root := filepath.Join(dir, "root")
 	if _, err := os.Lstat(filepath.Join(root, "sbin", "zfs")); err != nil {
 		return FreeBSD{}, fmt.Errorf("no sandbox host in %s: %w", dir, ErrNotExist)
@@ -45,12 +61,6 @@ func SandboxHost(dir string) (FreeBSD, error) {
 	mirror := ""
 	if cfg.Mirror != "" {
 		mirror = "http://" + cfg.Mirror
-	}
-	os.Setenv(SandboxEnv, dir)
-	sbin := filepath.Join(root, "sbin")
-	path := os.Getenv("PATH")
-	if !strings.HasPrefix(path, sbin+":") {
-		os.Setenv("PATH", sbin+":"+path)
 	}
 	return FreeBSD{Root: root, Mirror: mirror}, nil
 }

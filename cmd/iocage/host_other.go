@@ -23,7 +23,7 @@ func hostBackend() (runtime.Backend, error) {
 // hostName names it for `iocage version`.
 func hostName() string {
 	name := "sandbox " + runtime.SandboxDir()
-	if _, err := runtime.SandboxHost(runtime.SandboxDir()); err != nil {
+	if _, err := runtime.SandboxRoot(runtime.SandboxDir()); err != nil {
 		name += " (not set up)"
 	}
 	return name
