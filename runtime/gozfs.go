@@ -18,19 +18,18 @@ func (h *Host) GoZFS(ctx context.Context, change bool, argv []string, fn func() 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	c := &Cmd{Path: argv[0], Args: argv[1:]}
+	line := (&Cmd{Path: argv[0], Args: argv[1:]}).String()
 	if change && h.opts.DryRun {
-		fmt.Fprintf(h.opts.Out, "would run: %s\n", c.String())
-		h.note(Event{Cmd: c.String(), DryRun: true})
+		fmt.Fprintf(h.opts.Out, "would run: %s\n", line)
+		h.note(Event{Cmd: line, DryRun: true})
 		return nil
 	}
 	if change && h.injected() {
-		h.note(Event{Cmd: c.String(), ExitCode: -1})
-		return fmt.Errorf("%s: %w", c.String(), ErrInjected)
+		h.note(Event{Cmd: line, ExitCode: -1})
+		return fmt.Errorf("%s: %w", line, ErrInjected)
 	}
 	start := time.Now()
-	err := fn()
-	err = zfsError(c.String(), err)
+	err := zfsError(line, fn())
 	code := 0
 	if err != nil {
 		code = 1
@@ -39,7 +38,7 @@ func (h *Host) GoZFS(ctx context.Context, change bool, argv []string, fn func() 
 			code = x.ExitCode
 		}
 	}
-	h.note(Event{Cmd: c.String(), Duration: time.Since(start), ExitCode: code})
+	h.note(Event{Cmd: line, Duration: time.Since(start), ExitCode: code})
 	if err != nil {
 		return err
 	}

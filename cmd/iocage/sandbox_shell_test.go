@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/iocage/iocage/runtime/sandbox/sandboxtest"
 )
 
 // A plain shell script, run through `iocage-sandbox shell`, reads the
@@ -38,7 +40,7 @@ echo "sandbox: $IOCAGE_SANDBOX"
 `), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(sandboxProgramFor(t), "-d", s.Dir, "shell", "--", "/bin/sh", script, s.Pool, uuid)
+	cmd := exec.Command(sandboxtest.Program(t), "-d", s.Dir, "shell", "--", "/bin/sh", script, s.Pool, uuid)
 	cmd.Env = append(os.Environ(), "PATH=/usr/bin:/bin")
 	out, err := cmd.CombinedOutput()
 	if err != nil {

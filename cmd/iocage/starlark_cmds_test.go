@@ -163,10 +163,8 @@ func TestDocCommand(t *testing.T) {
 // with iocage-sandbox, the tests' build of it.
 func useSandboxProgram(t *testing.T) {
 	t.Helper()
-	t.Setenv(envSandboxProgram, sandboxProgramFor(t))
+	t.Setenv(envSandboxProgram, sandboxtest.Program(t))
 }
-
-func sandboxProgramFor(t *testing.T) string { return sandboxtest.Program(t) }
 
 var durations = regexp.MustCompile(`\(\d[^)]*s\)`)
 

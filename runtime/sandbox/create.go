@@ -217,7 +217,7 @@ func EnsureZFS() error {
 			// and zfs-fuse will not start (exit 1, no message) while it is
 			// there.
 			os.Remove(zfsPidfile)
-			cmd := linuxCommand(linuxZfsFuse, "--pidfile", zfsPidfile)
+			cmd := LinuxCommand(linuxZfsFuse, "--pidfile", zfsPidfile)
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 			if out, err := cmd.CombinedOutput(); err != nil {
 				lastErr = fmt.Errorf("start zfs-fuse: %v: %s", err, out)
@@ -263,12 +263,12 @@ func zfsAlive() bool {
 }
 
 func ensurePool(pool, vdev, root string, size int64) error {
-	if err := linuxCommand(linuxZpool, "list", "-H", "-o", "name", pool).Run(); err == nil {
+	if err := LinuxCommand(linuxZpool, "list", "-H", "-o", "name", pool).Run(); err == nil {
 		return nil
 	}
 	if _, err := os.Stat(vdev); err == nil {
 		// Known pool after a daemon restart: import it under our root again.
-		out, err := linuxCommand(linuxZpool, "import", "-d", filepath.Dir(vdev), "-R", root, pool).CombinedOutput()
+		out, err := LinuxCommand(linuxZpool, "import", "-d", filepath.Dir(vdev), "-R", root, pool).CombinedOutput()
 		if err == nil {
 			return nil
 		}
@@ -283,7 +283,7 @@ func ensurePool(pool, vdev, root string, size int64) error {
 		return err
 	}
 	f.Close()
-	out, err := linuxCommand(linuxZpool, "create", "-R", root, "-m", "none", pool, vdev).CombinedOutput()
+	out, err := LinuxCommand(linuxZpool, "create", "-R", root, "-m", "none", pool, vdev).CombinedOutput()
 	if err != nil {
 		os.Remove(vdev)
 		return fmt.Errorf("zpool create %s: %s", pool, strings.TrimSpace(string(out)))
@@ -372,15 +372,15 @@ func Destroy(dir string) error {
 		// zfs-fuse will not destroy a pool with mounted datasets, even with
 		// -f: unmount them through zfs, deepest first. (Unmounting them
 		// behind its back leaves it believing they are busy.)
-		if out, err := linuxCommand(linuxZfs, "list", "-H", "-o", "name", "-r", pool).Output(); err == nil {
+		if out, err := LinuxCommand(linuxZfs, "list", "-H", "-o", "name", "-r", pool).Output(); err == nil {
 			names := strings.Fields(string(out))
 			sort.Sort(sort.Reverse(sort.StringSlice(names)))
 			for _, ds := range names {
-				_ = linuxCommand(linuxZfs, "unmount", "-f", ds).Run()
+				_ = LinuxCommand(linuxZfs, "unmount", "-f", ds).Run()
 			}
 		}
-		if linuxCommand(linuxZpool, "list", "-H", pool).Run() == nil {
-			if out, err := linuxCommand(linuxZpool, "destroy", "-f", pool).CombinedOutput(); err != nil {
+		if LinuxCommand(linuxZpool, "list", "-H", pool).Run() == nil {
+			if out, err := LinuxCommand(linuxZpool, "destroy", "-f", pool).CombinedOutput(); err != nil {
 				errs = append(errs, fmt.Errorf("zpool destroy %s: %s", pool, strings.TrimSpace(string(out))))
 			}
 		}
@@ -395,8 +395,9 @@ func Destroy(dir string) error {
 	return os.RemoveAll(dir)
 }
 
-// linuxCommand is a zfs-fuse program run with the sandbox's Linux PATH.
-func linuxCommand(path string, args ...string) *exec.Cmd {
+// LinuxCommand is a Linux program the sandbox runs itself (zfs-fuse's,
+// apt-get), with the sandbox's Linux PATH.
+func LinuxCommand(path string, args ...string) *exec.Cmd {
 	cmd := exec.Command(path, args...)
 	cmd.Env = model.LinuxEnv()
 	return cmd

@@ -112,8 +112,9 @@ func install(root, program string) error {
 		}
 	}
 	paths = append(paths, model.Programs()...)
+	parents := map[string]string{}
 	for _, p := range paths {
-		if err := linkProgram(root, p, bin); err != nil {
+		if err := linkProgram(root, p, bin, parents); err != nil {
 			return err
 		}
 	}
@@ -122,7 +123,7 @@ func install(root, program string) error {
 		return err
 	}
 	for _, p := range model.Programs() {
-		if err := linkProgram(root, filepath.Join("/", programDir, "bin", filepath.Base(p)), bin); err != nil {
+		if err := linkProgram(root, filepath.Join("/", programDir, "bin", filepath.Base(p)), bin, parents); err != nil {
 			return err
 		}
 	}
@@ -135,18 +136,20 @@ func install(root, program string) error {
 func ProgramsDir(root string) string { return filepath.Join(root, programDir, "bin") }
 
 // linkProgram makes the host path p of the root a relative link to bin,
-// which holds inside the root and outside it alike.
-func linkProgram(root, p, bin string) error {
-	local := filepath.Join(root, p)
-	parent, err := filepath.EvalSymlinks(filepath.Dir(local))
-	if errors.Is(err, fs.ErrNotExist) {
-		if err := os.MkdirAll(filepath.Dir(local), 0o755); err != nil {
+// which holds inside the root and outside it alike. parents keeps the
+// directories resolved so far: a thousand links share a handful.
+func linkProgram(root, p, bin string, parents map[string]string) error {
+	dir := filepath.Dir(filepath.Join(root, p))
+	parent, ok := parents[dir]
+	if !ok {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
-		parent, err = filepath.EvalSymlinks(filepath.Dir(local))
-	}
-	if err != nil {
-		return err
+		var err error
+		if parent, err = filepath.EvalSymlinks(dir); err != nil {
+			return err
+		}
+		parents[dir] = parent
 	}
 	target, err := filepath.Rel(parent, bin)
 	if err != nil {

@@ -109,12 +109,7 @@ func runModel(root, prog string, args []string) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PATH=") {
-			env = append(env, kv)
-		}
-	}
+	env := model.Environ("")
 	// The output goes through writers that are not files, as it did when
 	// the models ran inside their client: what a model starts (a jail's
 	// background daemons) then writes to a pipe of this process, not to
@@ -168,7 +163,7 @@ func enterRoot(root, name string, argv []string) int {
 		}
 		lp = "/" + linuxDir + lp
 	}
-	err := syscall.Exec(lp, argv, baseEnv())
+	err := syscall.Exec(lp, argv, model.Environ(model.FreeBSDPath))
 	fmt.Fprintf(os.Stderr, "%s: %v\n", name, err)
 	if errors.Is(err, syscall.ENOENT) {
 		return 127

@@ -107,14 +107,8 @@ func (b *Backend) Config() *Config { return b.cfg }
 // Dir is the sandbox directory.
 func (b *Backend) Dir() string { return b.dir }
 
-// Name implements runtime.Backend.
-func (b *Backend) Name() string { return "sandbox " + b.dir }
-
-// LocalPath implements runtime.Backend.
-func (b *Backend) LocalPath(p string) string { return b.sb.Path(p) }
-
-// Exec implements runtime.Backend: a modelled program runs in process, any
-// other program runs for real inside the sandbox root.
+// Exec runs c on the sandbox: a modelled program in this process, any
+// other program for real inside the sandbox root.
 func (b *Backend) Exec(ctx context.Context, c *runtime.Cmd) (int, error) {
 	if p, ok := model.Lookup(c.Path); ok {
 		e := &model.Env{Ctx: ctx, Prog: c.Path, Args: c.Args, Environ: c.Env, Dir: c.Dir,
@@ -143,7 +137,7 @@ func (b *Backend) execReal(ctx context.Context, c *runtime.Cmd) (int, error) {
 	}
 	cmd := exec.Command(path, c.Args...)
 	cmd.Args[0] = c.Path
-	cmd.Env = append(baseEnv(), c.Env...)
+	cmd.Env = model.Environ(model.FreeBSDPath, c.Env...)
 	cmd.Dir = dir
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = c.Stdin, c.Stdout, c.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: b.cfg.Root}
@@ -156,18 +150,3 @@ func (b *Backend) isProgramLink(p string) bool {
 	t, err := filepath.EvalSymlinks(b.sb.Path(p))
 	return err == nil && t == filepath.Join(b.cfg.Root, programDir, programName)
 }
-
-// baseEnv is the environment of real programs in the sandbox: this
-// process's, with FreeBSD's PATH.
-func baseEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if strings.HasPrefix(kv, "PATH=") {
-			kv = "PATH=" + freebsdPath
-		}
-		env = append(env, kv)
-	}
-	return env
-}
-
-const freebsdPath = "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin"

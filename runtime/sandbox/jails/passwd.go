@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/iocage/iocage/runtime/sandbox/model"
 )
 
 // account is a passwd(5) entry with the groups the user is a member of.
@@ -76,29 +78,10 @@ func lookupAccount(root, name string, uid int) (*account, error) {
 	return a, nil
 }
 
-// defaultPath is FreeBSD's login.conf PATH for root.
-const defaultPath = "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin"
-
 // hostEnv is the environment a command inherits from the modelled program:
 // this process's, with FreeBSD's PATH instead of the sandbox's, plus the
 // extra variables of the run.
-func hostEnv(extra []string) []string {
-	env := append(append(os.Environ(), "PATH="+defaultPath), extra...)
-	// Later entries win, and each name appears once: programs differ in
-	// which of two entries getenv finds.
-	seen := map[string]int{}
-	var out []string
-	for _, kv := range env {
-		k, _, _ := strings.Cut(kv, "=")
-		if i, ok := seen[k]; ok {
-			out[i] = kv
-			continue
-		}
-		seen[k] = len(out)
-		out = append(out, kv)
-	}
-	return out
-}
+func hostEnv(extra []string) []string { return model.Environ(model.FreeBSDPath, extra...) }
 
 // cleanEnv is the environment of a login as a: what jexec -l and
 // exec.clean give.
@@ -107,7 +90,7 @@ func cleanEnv(a *account, env []string) []string {
 	if shell == "" {
 		shell = "/bin/sh"
 	}
-	out := []string{"HOME=" + a.home, "SHELL=" + shell, "USER=" + a.name, "PATH=" + defaultPath}
+	out := []string{"HOME=" + a.home, "SHELL=" + shell, "USER=" + a.name, "PATH=" + model.FreeBSDPath}
 	for _, kv := range env {
 		if strings.HasPrefix(kv, "TERM=") {
 			out = append(out, kv)

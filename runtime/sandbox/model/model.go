@@ -181,13 +181,34 @@ func JailRemoved(tx *Tx, name string, jid int) error {
 // FreeBSD programs first in its own.
 const LinuxPath = "/usr/sbin:/usr/bin:/sbin:/bin"
 
+// FreeBSDPath is FreeBSD's login.conf PATH for root: that of programs run
+// inside the root or a jail.
+const FreeBSDPath = "/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin"
+
 // LinuxEnv is this process's environment with LinuxPath, plus extra.
-func LinuxEnv(extra ...string) []string {
-	env := []string{}
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "PATH=") {
-			env = append(env, kv)
-		}
+func LinuxEnv(extra ...string) []string { return Environ(LinuxPath, extra...) }
+
+// Environ is this process's environment with PATH set to path (left out
+// when path is ""), then extra. Later entries win and each name appears
+// once: programs differ in which of two entries getenv finds.
+func Environ(path string, extra ...string) []string {
+	env := os.Environ()
+	if path != "" {
+		env = append(env, "PATH="+path)
 	}
-	return append(append(env, "PATH="+LinuxPath), extra...)
+	seen := map[string]int{}
+	var out []string
+	for _, kv := range append(env, extra...) {
+		k, _, _ := strings.Cut(kv, "=")
+		if k == "PATH" && path == "" {
+			continue
+		}
+		if i, ok := seen[k]; ok {
+			out[i] = kv
+			continue
+		}
+		seen[k] = len(out)
+		out = append(out, kv)
+	}
+	return out
 }

@@ -48,20 +48,24 @@ func resetReal(s *Sandbox) error {
 			}
 		}
 	}
+	// rctl(8) prints a rule a line, subject:name:resource:action; one -r
+	// of jail:NAME removes all of that jail's.
 	if rules, err := h.Output(ctx, runtime.Rctl); err == nil {
+		done := map[string]bool{}
 		for _, r := range strings.Fields(rules) {
-			if strings.HasPrefix(r, "jail:ioc-") {
-				subject, _, _ := strings.Cut(r, ":")
-				name := strings.SplitN(r, ":", 3)[1]
-				_ = h.Change(ctx, runtime.Rctl, "-r", subject+":"+name)
+			f := strings.SplitN(r, ":", 3)
+			if len(f) == 3 && f[0] == "jail" && strings.HasPrefix(f[1], "ioc-") && !done[f[1]] {
+				done[f[1]] = true
+				errs = append(errs, h.Change(ctx, runtime.Rctl, "-r", "jail:"+f[1]))
 			}
 		}
 	}
-	mnt, err := h.Output(ctx, runtime.ZFS, "get", "-H", "-o", "value", "mountpoint", s.Pool)
-	if err != nil {
-		return err
+	// The jails' mounts are below POOL/iocage's mountpoint (/iocage once
+	// activated), whatever the pool's own is; a pool never activated has
+	// none.
+	if mnt, err := h.Output(ctx, runtime.ZFS, "get", "-H", "-o", "value", "mountpoint", s.Pool+"/iocage"); err == nil {
+		errs = append(errs, unmountBelow(ctx, h, strings.TrimSpace(mnt)))
 	}
-	errs = append(errs, unmountBelow(ctx, h, strings.TrimSpace(mnt)))
 	children, err := h.Output(ctx, runtime.ZFS, "list", "-H", "-o", "name", "-d", "1", s.Pool)
 	if err != nil {
 		return err

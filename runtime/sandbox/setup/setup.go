@@ -199,9 +199,7 @@ func Status(dir string, out io.Writer) error {
 	fmt.Fprintf(out, "zfs-fuse  %s\n", zfsState)
 	for _, p := range cfg.Pools {
 		health := "not imported"
-		cmd := exec.Command(zpool, "list", "-H", "-o", "health", p)
-		cmd.Env = model.LinuxEnv()
-		if b, err := cmd.Output(); err == nil {
+		if b, err := sandbox.LinuxCommand(zpool, "list", "-H", "-o", "health", p).Output(); err == nil {
 			health = strings.TrimSpace(string(b))
 		}
 		fmt.Fprintf(out, "pool      %s (%s)\n", p, health)

@@ -59,7 +59,7 @@ func runPkg(e *model.Env) int {
 		}
 	}
 	cmd := exec.Command("/bin/sh", append([]string{"/usr/sbin/pkg"}, args...)...)
-	cmd.Env = append([]string{"PATH=/sbin:/bin:/usr/sbin:/usr/bin:/usr/local/sbin:/usr/local/bin", "HOME=/root", "TERM=dumb"}, e.Environ...)
+	cmd.Env = append([]string{"PATH=" + model.FreeBSDPath, "HOME=/root", "TERM=dumb"}, e.Environ...)
 	cmd.Dir = "/"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = e.Stdin, e.Stdout, e.Stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: local}

@@ -15,7 +15,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/iocage/iocage/runtime"
-	"github.com/iocage/iocage/runtime/sandbox"
 	"github.com/iocage/iocage/runtime/sandbox/sandboxtest"
 	"github.com/iocage/iocage/runtime/sandbox/sysmodel"
 )
@@ -435,12 +434,8 @@ func TestSysctlProfileAndWrite(t *testing.T) {
 	if diff := cmp.Diff(result{Stdout: "net.inet.ip.forwarding: 0 -> 1\n"}, run(t, h, runtime.Sysctl, "net.inet.ip.forwarding=1")); diff != "" {
 		t.Errorf("write (-want +got)\n%s", diff)
 	}
-	// Another iocage process (its own backend on the same sandbox) sees it.
-	b2, err := sandbox.Open(s.Dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h2 := runtime.New(b2, runtime.Options{})
+	// Another iocage (its own host on the same sandbox) sees it.
+	h2 := runtime.New(s.Native, runtime.Options{})
 	if diff := cmp.Diff(result{Stdout: "1\n"}, run(t, h2, runtime.Sysctl, "-n", "net.inet.ip.forwarding")); diff != "" {
 		t.Errorf("read from a second host (-want +got)\n%s", diff)
 	}

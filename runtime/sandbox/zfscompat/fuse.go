@@ -102,7 +102,7 @@ func stream(ctx context.Context, prog string, args []string, stdin io.Reader, st
 		fuseRuns.Add(1)
 		cmd := exec.Command(prog, args...)
 		cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
-		cmd.Env = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LC_ALL=C"}
+		cmd.Env = []string{"PATH=" + model.LinuxPath, "LC_ALL=C"}
 		code, err := runtime.RunProcess(ctx, cmd)
 		if err != nil {
 			io.WriteString(stderr, "zfs: cannot run zfs-fuse: "+err.Error()+"\n")
