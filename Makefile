@@ -71,19 +71,44 @@ crash: deps
 bench: build
 	$(GO) test -p 1 -timeout 120m -run '^$$' -bench . -benchtime 1x $(PKGS)
 
+# gofmt, go vet, the FreeBSD builds; go.mod and go.sum as go mod tidy would
+# leave them (-diff prints the change and fails); the rc.d template's shell
+# syntax; the generated man pages, where a mandoc warning fails too.
 lint:
 	test -z "`gofmt -l .`"
 	$(GO) vet $(PKGS)
 	GOOS=freebsd GOARCH=amd64 $(GO) build $(PKGS)
 	GOOS=freebsd GOARCH=arm64 $(GO) build $(PKGS)
 	GOOS=freebsd GOARCH=amd64 $(GO) vet $(PKGS)
+	$(GO) mod tidy -diff
+	sh -n etc/rc.d/iocage.in
+	if [ -d man ]; then mandoc -T lint -W warning man/*; fi
 
-# FreeBSD install: the binary, the man page and the rc.d script.
-install: build
-	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/man/man8 $(DESTDIR)$(PREFIX)/etc/rc.d
+# FreeBSD install: the files the port's pkg-plist lists
+# (ports/sysutils/iocage; internal/packaging checks that the two agree).
+# The binary; the committed man pages, under share/man as in the ports
+# tree since 2024; the rc.d script, %%PREFIX%% replaced as the port's
+# USE_RC_SUBR does; the shell completions where FreeBSD's bash-completion,
+# zsh and fish look. To install a binary built elsewhere, without building:
+#   make install BIN=/path/to/iocage INSTALLDEPS=
+MANDIR      = $(PREFIX)/share/man
+INSTALLDEPS = build
+
+install: $(INSTALLDEPS)
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/etc/rc.d \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions \
+		$(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d \
+		$(DESTDIR)$(PREFIX)/share/zsh/site-functions
 	install -m 0555 $(BIN) $(DESTDIR)$(PREFIX)/sbin/iocage
-	./$(BIN) man > $(DESTDIR)$(PREFIX)/man/man8/iocage.8
-	install -m 0555 etc/rc.d/iocage $(DESTDIR)$(PREFIX)/etc/rc.d/iocage
+	install -m 0444 man/iocage.8 $(DESTDIR)$(MANDIR)/man8/iocage.8
+	install -m 0444 man/iocage-recipes.5 $(DESTDIR)$(MANDIR)/man5/iocage-recipes.5
+	rm -f $(DESTDIR)$(PREFIX)/etc/rc.d/iocage
+	sed 's|%%PREFIX%%|$(PREFIX)|g' etc/rc.d/iocage.in > $(DESTDIR)$(PREFIX)/etc/rc.d/iocage
+	chmod 0555 $(DESTDIR)$(PREFIX)/etc/rc.d/iocage
+	install -m 0444 completions/iocage.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/iocage
+	install -m 0444 completions/iocage.fish $(DESTDIR)$(PREFIX)/share/fish/vendor_completions.d/iocage.fish
+	install -m 0444 completions/_iocage $(DESTDIR)$(PREFIX)/share/zsh/site-functions/_iocage
 
 clean:
 	rm -rf bin
