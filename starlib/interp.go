@@ -45,6 +45,10 @@ type Options struct {
 	StepLimit   uint64        // 0 = DefaultStepLimit
 	Timeout     time.Duration // 0 = none
 
+	// StderrTerminal: stderr is a terminal, so progress lines are drawn
+	// on it, whatever stdout is (thread.Run.StderrTerminal).
+	StderrTerminal bool
+
 	// Recipes replaces the shipped recipes (tests); nil means recipes.FS.
 	Recipes fs.FS
 	// Site replaces the site directory read through Host (tests).
@@ -158,13 +162,14 @@ func (in *Interp) newThread(ctx context.Context, name string) (t *starlark.Threa
 		t.Cancel(fmt.Sprintf("step limit of %d reached (raise it with --step-limit)", in.opts.StepLimit))
 	}
 	thread.Set(t, &thread.Run{
-		Ctx:         ctx,
-		Host:        in.opts.Host,
-		Stdout:      in.opts.Stdout,
-		Stderr:      in.opts.Stderr,
-		Interactive: in.opts.Interactive,
-		Stdin:       in.opts.Stdin,
-		Undo:        thread.NewUndo(in.opts.Host, in.opts.Journal),
+		Ctx:            ctx,
+		Host:           in.opts.Host,
+		Stdout:         in.opts.Stdout,
+		Stderr:         in.opts.Stderr,
+		Interactive:    in.opts.Interactive,
+		StderrTerminal: in.opts.StderrTerminal,
+		Stdin:          in.opts.Stdin,
+		Undo:           thread.NewUndo(in.opts.Host, in.opts.Journal),
 	})
 	done := make(chan struct{})
 	go func() {

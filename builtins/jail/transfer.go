@@ -23,6 +23,7 @@ import (
 	"go.starlark.net/starlarkstruct"
 	"golang.org/x/term"
 
+	"github.com/iocage/iocage/builtins/progress"
 	"github.com/iocage/iocage/builtins/thread"
 	"github.com/iocage/iocage/builtins/zfs"
 	"github.com/iocage/iocage/jailprops"
@@ -210,8 +211,11 @@ func isTerminal(x any) bool {
 }
 
 // SendStream writes the replication stream of snapshot to the host file
-// (through FILE.part, renamed when complete) or, for "-", to stdout.
-func SendStream(ctx context.Context, h *runtime.Host, snapshot, file string, force bool, stdout io.Writer, u *thread.Undo) (int64, error) {
+// (through FILE.part, renamed when complete) or, for "-", to stdout. With
+// a terminal as prog, the bytes sent and the rate are drawn on it; not
+// the percent, as no size is asked of zfs beforehand (the sandbox's
+// zfs-fuse has no `zfs send -nP` estimate to test it against).
+func SendStream(ctx context.Context, h *runtime.Host, snapshot, file string, force bool, stdout, prog io.Writer, u *thread.Undo) (int64, error) {
 	o := zfs.SendOptions{Replicate: true}
 	if _, err := zfs.SendArgs(snapshot, o); err != nil {
 		return 0, err
@@ -220,8 +224,10 @@ func SendStream(ctx context.Context, h *runtime.Host, snapshot, file string, for
 		if stdout == nil || isTerminal(stdout) {
 			return 0, fmt.Errorf("refusing to write a ZFS stream to a terminal: redirect standard output, or name a file")
 		}
-		cw := &countWriter{w: stdout}
+		m := progress.New(prog, progress.Options{Name: "stdout"})
+		cw := &countWriter{w: io.MultiWriter(stdout, m)}
 		err := zfs.Send(ctx, h, snapshot, o, cw)
+		m.Finish(err == nil)
 		return cw.n, err
 	}
 	if !path.IsAbs(file) || path.Clean(file) != file || file == "/" {
@@ -249,11 +255,13 @@ func SendStream(ctx context.Context, h *runtime.Host, snapshot, file string, for
 	if err != nil {
 		return 0, err
 	}
-	cw := &countWriter{w: f}
+	m := progress.New(prog, progress.Options{Name: path.Base(file)})
+	cw := &countWriter{w: io.MultiWriter(f, m)}
 	err = zfs.Send(ctx, h, snapshot, o, cw)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("%s: %w", part, cerr)
 	}
+	m.Finish(err == nil)
 	if err != nil {
 		return cw.n, err
 	}
@@ -283,7 +291,7 @@ func stSendStream(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args
 	if file == "-" && run.Interactive {
 		stdout = nil
 	}
-	n, err := SendStream(run.Ctx, h, snap, file, force, stdout, run.Undo)
+	n, err := SendStream(run.Ctx, h, snap, file, force, stdout, thread.Progress(t), run.Undo)
 	if err != nil {
 		return fail(b, err)
 	}
@@ -381,6 +389,8 @@ func stReceiveJail(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 		}
 	}
 	var r io.Reader
+	prog := thread.Progress(t)
+	po := progress.Options{Name: "stdin"}
 	if file == "-" {
 		if run.Stdin == nil || isTerminal(run.Stdin) {
 			return fail(b, fmt.Errorf("standard input is a terminal, not a stream: redirect it from an export, or name a file"))
@@ -396,8 +406,15 @@ func stReceiveJail(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 		}
 		defer f.Close()
 		r = f
+		po.Name = path.Base(file)
+		// A FIFO or a device has no size to count down.
+		if fi, err := f.Stat(); prog != nil && err == nil && fi.Mode().IsRegular() {
+			po.Total = fi.Size()
+		}
 	}
-	rec, err := ReceiveJail(run.Ctx, h, pool, r, run.Undo)
+	m := progress.New(prog, po)
+	rec, err := ReceiveJail(run.Ctx, h, pool, io.TeeReader(r, m), run.Undo)
+	m.Finish(err == nil)
 	if err != nil {
 		return fail(b, err)
 	}

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/iocage/iocage/builtins/progress"
 	"github.com/iocage/iocage/builtins/thread"
 	"github.com/iocage/iocage/runtime"
 )
@@ -24,8 +25,8 @@ type DownloadOptions struct {
 	// dest that already has it is kept without downloading, and a
 	// download that does not match is removed and is an error.
 	SHA256 string
-	// Progress, when set, receives a progress line rewritten in place
-	// (meant for a terminal).
+	// Progress, when set, receives a progress line rewritten in place: a
+	// terminal (package progress).
 	Progress io.Writer
 	// Client is the HTTP client; a default with connect and header
 	// timeouts when nil.
@@ -207,10 +208,10 @@ func fetchOnce(ctx context.Context, h *runtime.Host, url, part string, have int6
 	if err != nil {
 		return false, false, fmt.Errorf("download %s: %w", url, err)
 	}
-	pr := &progress{w: o.Progress, name: path.Base(url), done: have, total: total}
+	pr := progress.New(o.Progress, progress.Options{Name: path.Base(url), Total: total, Done: have})
 	n, cerr := io.Copy(w, io.TeeReader(resp.Body, pr))
 	werr := w.Close()
-	pr.finish(cerr == nil)
+	pr.Finish(cerr == nil && werr == nil && (total < 0 || have+n >= total))
 	progressed = n > 0 || have > 0
 	if cerr != nil {
 		return false, n > 0, fmt.Errorf("download %s: transfer cut short after %d bytes: %w", url, have+n, cerr)
@@ -246,58 +247,6 @@ func fileSum(h *runtime.Host, p string) (string, int64, error) {
 		return "", 0, fmt.Errorf("%s: %w", p, err)
 	}
 	return hex.EncodeToString(s.Sum(nil)), n, nil
-}
-
-// progress draws "base.txz  42%  1.1M/2.6M" in place, at most five times a
-// second.
-type progress struct {
-	w           io.Writer
-	name        string
-	done, total int64
-	last        time.Time
-}
-
-func (p *progress) Write(b []byte) (int, error) {
-	p.done += int64(len(b))
-	if p.w != nil && time.Since(p.last) > 200*time.Millisecond {
-		p.last = time.Now()
-		p.draw()
-	}
-	return len(b), nil
-}
-
-func (p *progress) draw() {
-	if p.total > 0 {
-		fmt.Fprintf(p.w, "\r%-12s %3d%%  %s/%s ", p.name, p.done*100/p.total, size(p.done), size(p.total))
-		return
-	}
-	fmt.Fprintf(p.w, "\r%-12s %s ", p.name, size(p.done))
-}
-
-func (p *progress) finish(ok bool) {
-	if p.w == nil {
-		return
-	}
-	p.draw()
-	if ok {
-		fmt.Fprintln(p.w, " done")
-	} else {
-		fmt.Fprintln(p.w, " failed")
-	}
-}
-
-func size(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return strconv.FormatInt(n, 10) + "B"
-	}
-	f, suffix := float64(n), "KMGT"
-	i := -1
-	for f >= unit && i < len(suffix)-1 {
-		f /= unit
-		i++
-	}
-	return strconv.FormatFloat(f, 'f', 1, 64) + string(suffix[i])
 }
 
 // maxManifest bounds what FetchManifest reads: a real MANIFEST is a few

@@ -68,7 +68,7 @@ var Docs = map[string]string{
 	"release.download": "release.download(url, dest, sha256=\"\", progress=True) -> struct(path, sha256, size, fetched, resumed)\n\n" +
 		"Downloads url to the host file dest through dest.part, resuming a partial\nfile with an HTTP Range request. " +
 		"With sha256, a dest that has it already\nis kept (fetched=False) and a download that does not match is removed " +
-		"and\nfails (\"sha256 mismatch\"). A progress bar goes to stderr when progress\nand the run is on a terminal. " +
+		"and\nfails (\"sha256 mismatch\"). A progress line goes to stderr when progress\nand stderr is a terminal. " +
 		"Undone by removing a file it created.",
 	"release.extract": "release.extract(archive, dest)\n\nUnpacks the host file archive into directory dest: `chflags -R noschg " +
 		"DEST`,\nthen `tar -C DEST -xf ARCHIVE`. Not undone by itself: extract into a\ndataset whose creation is undone.",
@@ -332,8 +332,8 @@ func (m *module) download(t *starlark.Thread, b *starlark.Builtin, args starlark
 		return fail(b, err)
 	}
 	o := DownloadOptions{SHA256: strings.ToLower(sum), Undo: thread.UndoOf(t)}
-	if run := thread.Get(t); progress && run.Interactive {
-		o.Progress = run.Stderr
+	if progress {
+		o.Progress = thread.Progress(t)
 	}
 	d, err := Download(ctxOf(t), h, u, dest, o)
 	if err != nil {

@@ -22,9 +22,16 @@ type Run struct {
 	Host   *runtime.Host
 	Stdout io.Writer // data the script prints
 	Stderr io.Writer // progress and messages
-	// Interactive is true when standard output is a terminal (progress
-	// bars, prompts).
+	// Interactive is true when standard output is a terminal (prompts,
+	// and no stream is written to it).
 	Interactive bool
+	// StderrTerminal is true when Stderr is a terminal: only then are
+	// progress lines, rewritten in place, drawn on it (see Progress).
+	// Apart from Interactive because `iocage export web - | ssh ...`
+	// has its progress on a terminal and its stdout in a pipe.
+	// jail.parallel's calls leave it false: in-place lines of several
+	// calls would overwrite one another.
+	StderrTerminal bool
 	// Stdin is where prompts read answers; nil means none can be asked.
 	Stdin io.Reader
 	// Undo collects the inverse of every change, rolled back when the run
@@ -64,3 +71,12 @@ func Stdout(t *starlark.Thread) io.Writer { return Get(t).Stdout }
 
 // Stderr is where messages go.
 func Stderr(t *starlark.Thread) io.Writer { return Get(t).Stderr }
+
+// Progress is where progress lines go: Stderr when it is a terminal, nil
+// (draw nothing) when it is a file, a pipe or a log.
+func Progress(t *starlark.Thread) io.Writer {
+	if r := Get(t); r.StderrTerminal {
+		return r.Stderr
+	}
+	return nil
+}
