@@ -217,6 +217,7 @@ func EnsureZFS() error {
 			// and zfs-fuse will not start (exit 1, no message) while it is
 			// there.
 			os.Remove(zfsPidfile)
+			model.KeepNothingInherited()
 			cmd := LinuxCommand(linuxZfsFuse, "--pidfile", zfsPidfile)
 			cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 			if out, err := cmd.CombinedOutput(); err != nil {

@@ -65,6 +65,7 @@ func startInit(sb *model.Sandbox, cfg *initConfig, logPath string) (pid int, sta
 		w.Close()
 		return 0, 0, err
 	}
+	model.KeepNothingInherited()
 	cmd := exec.Command(sb.Self, model.HelperArg, "jailinit", string(arg))
 	cmd.Env = model.LinuxEnv()
 	cmd.Dir = "/"

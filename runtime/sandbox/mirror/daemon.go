@@ -91,6 +91,7 @@ func Start(sandboxDir, addr string) (string, error) {
 		return "", fmt.Errorf("mirror: log: %w", err)
 	}
 	defer logf.Close()
+	model.KeepNothingInherited()
 	cmd := exec.Command(self, model.HelperArg, helperName, tree, addr)
 	cmd.Env = model.LinuxEnv()
 	cmd.Stdout, cmd.Stderr = logf, logf

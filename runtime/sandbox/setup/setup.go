@@ -38,6 +38,15 @@ var Packages = []Package{
 	{Name: "xz-utils", File: "/usr/bin/xz"},
 }
 
+// TestPackages are what the test suite needs besides the sandbox, which
+// Deps (make test) installs too: mandoc lints the manual pages, zsh and
+// fish check the syntax of their completion scripts.
+var TestPackages = []Package{
+	{Name: "mandoc", File: "/usr/bin/mandoc"},
+	{Name: "zsh", File: "/usr/bin/zsh"},
+	{Name: "fish", File: "/usr/bin/fish"},
+}
+
 const (
 	aptGet    = "/usr/bin/apt-get"
 	dpkgQuery = "/usr/bin/dpkg-query"
@@ -75,7 +84,7 @@ func setupWith(ctx context.Context, dir string, out io.Writer, run runFunc) erro
 	if os.Getuid() != 0 {
 		return errors.New("sandbox setup: must run as root (it installs packages, mounts and creates a ZFS pool)")
 	}
-	if err := ensurePackages(ctx, out, run); err != nil {
+	if err := ensurePackages(ctx, out, run, Packages); err != nil {
 		return fmt.Errorf("sandbox setup: %w", err)
 	}
 	if err := sandbox.EnsureZFS(); err != nil {
@@ -109,9 +118,9 @@ func setupWith(ctx context.Context, dir string, out io.Writer, run runFunc) erro
 
 // missingPackages lists the packages dpkg does not report installed or
 // whose file is absent.
-func missingPackages(ctx context.Context, run runFunc) []string {
+func missingPackages(ctx context.Context, run runFunc, pkgs []Package) []string {
 	var missing []string
-	for _, p := range Packages {
+	for _, p := range pkgs {
 		status, err := run(ctx, nil, dpkgQuery, "-W", "-f=${Status}", p.Name)
 		_, ferr := os.Stat(p.File)
 		if err != nil || strings.TrimSpace(string(status)) != "install ok installed" || ferr != nil {
@@ -123,8 +132,8 @@ func missingPackages(ctx context.Context, run runFunc) []string {
 
 // ensurePackages installs what is missing; the package lists are only
 // refreshed when something has to be installed.
-func ensurePackages(ctx context.Context, out io.Writer, run runFunc) error {
-	missing := missingPackages(ctx, run)
+func ensurePackages(ctx context.Context, out io.Writer, run runFunc, pkgs []Package) error {
+	missing := missingPackages(ctx, run, pkgs)
 	if len(missing) == 0 {
 		fmt.Fprintln(out, "packages: installed")
 		return nil
@@ -244,7 +253,7 @@ func lastLines(b []byte, n int) string {
 // starts the zfs-fuse daemon: what `make test` needs on a fresh machine,
 // without making a sandbox.
 func Deps(ctx context.Context, out io.Writer) error {
-	if err := ensurePackages(ctx, out, runProgram); err != nil {
+	if err := ensurePackages(ctx, out, runProgram, append(append([]Package(nil), Packages...), TestPackages...)); err != nil {
 		return err
 	}
 	return sandbox.EnsureZFS()

@@ -82,7 +82,7 @@ func TestEnsurePackages(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var calls []call
 			var out bytes.Buffer
-			if err := ensurePackages(context.Background(), &out, fakeRun(tc.status, &calls)); err != nil {
+			if err := ensurePackages(context.Background(), &out, fakeRun(tc.status, &calls), Packages); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tc.want, calls); diff != "" {
@@ -105,7 +105,7 @@ func TestEnsurePackagesReportsAptFailure(t *testing.T) {
 		}
 		return nil, nil
 	}
-	err := ensurePackages(context.Background(), &bytes.Buffer{}, run)
+	err := ensurePackages(context.Background(), &bytes.Buffer{}, run, Packages)
 	if err == nil || !strings.Contains(err.Error(), "Unable to locate package") {
 		t.Errorf("ensurePackages with a failing apt-get = %v, want its error", err)
 	}
