@@ -44,6 +44,13 @@ func docModules(d map[string]string) (mods, globals []string) {
 	return mods, globals
 }
 
+// DocIndex lists the documented modules of d (from Docs), sorted, and
+// the other globals.
+func DocIndex(d map[string]string) (mods, globals []string) { return docModules(d) }
+
+// DocMembers lists the documented members of module mod in d, sorted.
+func DocMembers(d map[string]string, mod string) []string { return members(d, mod) }
+
 func members(d map[string]string, mod string) []string {
 	var out []string
 	for k := range d {

@@ -90,3 +90,18 @@ func Backtrace(err error) string {
 	}
 	return PositionText(last)
 }
+
+// MessageText renders err as PositionText does, but an evaluation error
+// without its position: what a user who typed a verb needs is the message,
+// not a line of a recipe. Syntax and resolve errors keep theirs, since
+// the file is then the thing to fix.
+func MessageText(err error) string {
+	chain := starlarkErrors(err)
+	if len(chain) == 0 {
+		return err.Error()
+	}
+	if x, ok := chain[len(chain)-1].(*starlark.EvalError); ok {
+		return x.Msg
+	}
+	return PositionText(err)
+}

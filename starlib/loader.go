@@ -196,6 +196,9 @@ func (s *source) recipes() ([]Recipe, error) {
 	return out, nil
 }
 
+// SiteFS is the site directory dir of host h, as the interpreter reads it.
+func SiteFS(h *runtime.Host, dir string) fs.FS { return hostFS{h: h, dir: dir} }
+
 // hostFS reads a host directory through the host seam, so the site
 // directory is the FreeBSD host's even when iocage drives the sandbox.
 type hostFS struct {

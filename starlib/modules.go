@@ -1,6 +1,7 @@
 package starlib
 
 import (
+	"errors"
 	"sort"
 	"strings"
 
@@ -53,6 +54,9 @@ var globalDocs = map[string]string{
 	"commit": "commit()\n\nKeeps the host changes the run has made so far. When a run fails, iocage undoes its changes " +
 		"newest first; a recipe calls commit() once its work must stay even if a later step fails (a jail that is up). " +
 		"Returns None.",
+	"usage": "usage(msg)\n\nFails the run like fail(msg), as a mistake of the command line rather than a failure: the verb " +
+		"exits with status 2 and says to see its --help, and the message carries no recipe position. Recipes call it when " +
+		"their arguments make no sense together (clean without -a, -r, -j or --interrupted).",
 	"help": "help(x)\n\nIn the REPL only: prints the documentation of x, a module, builtin or function (or its name " +
 		"as a string, e.g. help(\"zfs.snapshot\")).",
 }
@@ -65,6 +69,24 @@ func commit(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs
 	return starlark.None, nil
 }
 
+// ErrUsage marks an error of the command line a recipe was given: usage()
+// raised it.
+var ErrUsage = errors.New("usage")
+
+// UsageError is what usage(msg) fails with.
+type UsageError struct{ Msg string }
+
+func (e *UsageError) Error() string        { return e.Msg }
+func (e *UsageError) Is(target error) bool { return target == ErrUsage }
+
+func usage(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var msg string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "msg", &msg); err != nil {
+		return nil, err
+	}
+	return nil, &UsageError{Msg: msg}
+}
+
 // Predeclared returns the names every script sees: the modules built for h
 // plus struct, module and commit. h may be nil for documentation-only uses.
 func Predeclared(h *runtime.Host) starlark.StringDict {
@@ -72,6 +94,7 @@ func Predeclared(h *runtime.Host) starlark.StringDict {
 		"struct": starlark.NewBuiltin("struct", starlarkstruct.Make),
 		"module": starlark.NewBuiltin("module", starlarkstruct.MakeModule),
 		"commit": starlark.NewBuiltin("commit", commit),
+		"usage":  starlark.NewBuiltin("usage", usage),
 	}
 	for _, m := range modules {
 		mod := m.make(h)

@@ -49,8 +49,8 @@ var Docs = map[string]string{
 		"A release lives in POOL/iocage/releases/REL/root (extracted distribution\nsets, patched by freebsd-update), " +
 		"its downloads in /iocage/download/REL, and\nthe base basejails share in POOL/iocage/base/REL/root. " +
 		"Changes are undone\nwhen the run fails.",
-	"release.mirror": "release.mirror() -> str\n\nThe default mirror's base URL: the host's own mirror when it has one (the\n" +
-		"sandbox's, on 127.0.0.1), else https://download.freebsd.org. No host command.",
+	"release.mirror": "release.mirror() -> str\n\nThe default mirror's base URL: the mirror the host names, if any (a\n" +
+		"local one, as on a test host), else https://download.freebsd.org. No host command.",
 	"release.host": "release.host() -> struct(release, version, machine, machine_arch)\n\nThe host's release (uname -r without " +
 		"the patch level), full version, machine\n(uname -m) and machine_arch (uname -p), in one uname.",
 	"release.url": "release.url(release, mirror=\"\") -> str\n\nThe directory of release's distribution sets on mirror (default\n" +

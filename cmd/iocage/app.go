@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -15,47 +14,47 @@ import (
 	"github.com/iocage/iocage/runtime"
 )
 
-// commands are registered by the file that owns each noun.
-var commands []*cli.Command
-
-func register(cmds ...*cli.Command) { commands = append(commands, cmds...) }
-
-// Global flags, shared by every verb.
-var (
-	flagTrace  = &cli.BoolFlag{Name: "trace", Usage: "print every host command with its duration and exit status to stderr", EnvVars: []string{"IOCAGE_TRACE"}}
-	flagDryRun = &cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "run reads, print every change instead of making it", EnvVars: []string{"IOCAGE_DRY_RUN"}}
-	flagDebug  = &cli.BoolFlag{Name: "debug", Usage: "print full Starlark backtraces on errors"}
-)
-
 // io is kept on the app's metadata so verbs reach the streams run() got.
 type appIO struct {
 	stdin  io.Reader
 	stdout io.Writer
 	stderr io.Writer
 	host   *runtime.Host
+	table  *cmdTable
+	// positions shows recipe positions in error messages: with --debug, and
+	// for the user's own scripts (run, test, repl).
+	positions bool
 }
 
-func newApp(stdin io.Reader, stdout, stderr io.Writer) *cli.App {
-	cmds := append([]*cli.Command(nil), commands...)
-	sort.SliceStable(cmds, func(i, j int) bool { return cmds[i].Name < cmds[j].Name })
+// newApp is the urfave/cli application of verb cmd. It parses the command
+// line parseCommandLine sorted, and runs it; help, --version and usage
+// errors never reach it. t is there for the verbs that show others.
+func newApp(t *cmdTable, cmd *command, stdin io.Reader, stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
-		Name:                 "iocage",
-		Usage:                "a FreeBSD jail manager on ZFS, scriptable in Starlark",
-		Version:              Version,
-		Reader:               stdin,
-		Writer:               stdout,
-		ErrWriter:            stderr,
-		Flags:                []cli.Flag{flagTrace, flagDryRun, flagDebug, flagRecipes},
-		Commands:             cmds,
-		EnableBashCompletion: true,
-		Suggest:              true,
-		HideVersion:          true,
-		Metadata:             map[string]any{"io": &appIO{stdin: stdin, stdout: stdout, stderr: stderr}},
-		ExitErrHandler:       func(*cli.Context, error) {}, // run() reports errors itself
+		Name:           "iocage",
+		Usage:          "a FreeBSD jail manager on ZFS, scriptable in Starlark",
+		Version:        Version,
+		Reader:         stdin,
+		Writer:         stdout,
+		ErrWriter:      stderr,
+		HideHelp:       true,
+		HideVersion:    true,
+		Metadata:       map[string]any{"io": &appIO{stdin: stdin, stdout: stdout, stderr: stderr, table: t}},
+		ExitErrHandler: func(*cli.Context, error) {}, // run() reports errors itself
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
-			return &exitError{code: exitUsage, err: fmt.Errorf("%w (see `iocage %s --help`)", err, c.Command.FullName())}
+			name := "iocage"
+			if c.Command != nil && c.Command.Name != "" {
+				name = c.Command.Name
+			}
+			return usageError(name, err)
 		},
 	}
+	for i := range globalFlags {
+		if f := &globalFlags[i]; f.Long != "help" && f.Long != "version" {
+			app.Flags = append(app.Flags, cliFlag(f))
+		}
+	}
+	app.Commands = []*cli.Command{cmd.cliCommand()}
 	return app
 }
 

@@ -10,14 +10,22 @@ import (
 	"github.com/iocage/iocage/starlib"
 )
 
-// errorText renders an error for the user. Starlark errors carry positions
-// ("FILE:LINE:COL: message", the innermost one) and, with --debug, the
-// whole backtrace through every load() and call that led there.
-func errorText(err error, debug bool) string {
-	if debug {
+// errorText renders an error for the user. With --debug it is the whole
+// backtrace through every load() and call that led there. Otherwise a
+// Starlark error is its message, with the innermost position
+// ("FILE:LINE:COL: message") only where the file is the user's own: a
+// recipe's line numbers mean nothing to someone who typed a verb.
+func errorText(err error, debug, positions bool) string {
+	var ue *usageErr
+	switch {
+	case debug:
 		return starlib.Backtrace(err)
+	case errors.As(err, &ue):
+		return ue.Error()
+	case positions:
+		return starlib.PositionText(err)
 	}
-	return starlib.PositionText(err)
+	return starlib.MessageText(err)
 }
 
 // hintFor returns a line a user can act on, if there is one.

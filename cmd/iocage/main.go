@@ -37,13 +37,35 @@ func main() {
 
 // run is main without the process: tests call it in-process.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	app := newApp(stdin, stdout, stderr)
-	err := app.RunContext(ctx, args)
+	t := loadTable(openSite(siteDirOf(args)))
+	line, err := parseCommandLine(args, t)
+	if err != nil {
+		return report(stderr, err, line.debug, line.debug)
+	}
+	switch {
+	case line.version:
+		fmt.Fprintf(stdout, "iocage %s\n", Version)
+		return exitOK
+	case line.help && line.cmd != nil:
+		writeVerbHelp(stdout, line.cmd)
+		return exitOK
+	case line.help || line.cmd == nil:
+		writeHelp(stdout, t)
+		return exitOK
+	}
+	app := newApp(t, line.cmd, stdin, stdout, stderr)
+	aio := app.Metadata["io"].(*appIO)
+	aio.positions = line.debug || userScripts[line.cmd.spec.Name]
+	err = app.RunContext(ctx, line.argv(args[0]))
 	if err == nil {
 		return exitOK
 	}
-	return report(stderr, err, debugRequested(args))
+	return report(stderr, err, line.debug, aio.positions)
 }
+
+// userScripts are the verbs that run the user's own Starlark: their errors
+// show where in the user's file they happened.
+var userScripts = map[string]bool{"run": true, "test": true, "repl": true}
 
 // exitError carries an exit code chosen by a verb.
 type exitError struct {
@@ -54,8 +76,9 @@ type exitError struct {
 func (e *exitError) Error() string { return e.err.Error() }
 func (e *exitError) Unwrap() error { return e.err }
 
-// report prints err the one way every verb's errors are printed.
-func report(stderr io.Writer, err error, debug bool) int {
+// report prints err the one way every verb's errors are printed: one line
+// (a backtrace with --debug), and a hint where a user can act.
+func report(stderr io.Writer, err error, debug, positions bool) int {
 	var ee *exitError
 	code := exitFailure
 	if errors.As(err, &ee) {
@@ -64,21 +87,9 @@ func report(stderr io.Writer, err error, debug bool) int {
 			return code
 		}
 	}
-	fmt.Fprintf(stderr, "iocage: error: %s\n", errorText(err, debug))
+	fmt.Fprintf(stderr, "iocage: error: %s\n", errorText(err, debug, positions))
 	if h := hintFor(err); h != "" {
 		fmt.Fprintf(stderr, "hint: %s\n", h)
 	}
 	return code
-}
-
-func debugRequested(args []string) bool {
-	for _, a := range args[1:] {
-		if a == "--debug" {
-			return true
-		}
-		if a == "--" {
-			break
-		}
-	}
-	return false
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -16,89 +17,83 @@ import (
 
 	"github.com/iocage/iocage/runtime"
 	"github.com/iocage/iocage/starlib"
+	"github.com/iocage/iocage/starlib/verb"
 )
 
 // The verbs of the Starlark world: run a script, the REPL, the docs, the
 // .star test runner and the recipe listing.
 
-var (
-	flagStepLimit = &cli.Uint64Flag{Name: "step-limit", Usage: "stop a script after this many Starlark steps", Value: starlib.DefaultStepLimit}
-	flagTimeout   = &cli.DurationFlag{Name: "timeout", Usage: "stop a script that runs longer than this (0: no limit)"}
-)
+// The limits of a run of the user's Starlark.
+var limitFlags = []verb.Flag{
+	{Long: "step-limit", Type: verb.Int, Meta: "N", Default: strconv.Itoa(starlib.DefaultStepLimit), Help: "stop a script after N Starlark steps"},
+	{Long: "timeout", Type: verb.Duration, Meta: "DURATION", Help: "stop a script that runs longer than DURATION, e.g. 10m (0: no limit)"},
+}
 
 func init() {
 	register(
-		&cli.Command{
-			Name:      "run",
-			Usage:     "run a Starlark script's main(NAME=VALUE ...) and print what it returns",
-			ArgsUsage: "FILE.star|- [NAME=VALUE ...]",
-			Category:  "scripting",
-			Description: "The script gets the world the shipped recipes have (iocage's modules, json, time, math,\n" +
-				"struct, load(\"@iocage//NAME.star\") and files next to it). Each NAME=VALUE becomes a keyword\n" +
-				"argument of main, converted by the default of main's parameter (int, bool, float, a\n" +
-				"comma-separated list; otherwise a string). main's return value is printed as verbs print\n" +
-				"theirs: a list of dicts as a table (-H, --json). FILE - reads the script from standard input.",
-			Flags:  []cli.Flag{flagNoHeader, flagJSON, flagStepLimit, flagTimeout, flagRecipes},
-			Action: runScript,
-		},
-		&cli.Command{
-			Name:     "repl",
-			Usage:    "an interactive Starlark session with iocage's modules loaded",
-			Category: "scripting",
-			Description: "Line editing, Tab completion (zfs.<TAB>), history in " + "$XDG_STATE_HOME/iocage/history,\n" +
-				"help(x) for docs, multi-line blocks (end them with an empty line). Ctrl-C cancels the running\n" +
-				"statement, Ctrl-D exits. When standard input is not a terminal, statements are read from it\n" +
-				"without prompts and the exit status says whether all succeeded.",
-			Flags:  []cli.Flag{flagStepLimit, flagTimeout, flagRecipes},
-			Action: runREPL,
-		},
-		&cli.Command{
-			Name:      "doc",
-			Usage:     "print the documentation of a Starlark module or builtin",
-			ArgsUsage: "[MODULE[.NAME]]",
-			Category:  "scripting",
-			Action: func(c *cli.Context) error {
-				if c.NArg() > 1 {
-					return &exitError{code: exitUsage, err: fmt.Errorf("doc takes at most one MODULE[.NAME], got %d arguments", c.NArg())}
-				}
-				text, err := starlib.DocText(c.Args().First())
-				if err != nil {
-					return runError(err)
-				}
-				_, err = fmt.Fprint(ioOf(c).stdout, text)
-				return err
+		&command{spec: &verb.Verb{Name: "run", Category: catScripting, Output: "table",
+			Summary: "run a Starlark script's main(NAME=VALUE ...) and print what it returns",
+			Description: []string{"The script gets the world the shipped recipes have (iocage's modules, json, time, math, " +
+				"struct, load(\"@iocage//NAME.star\") and files next to it). Each NAME=VALUE becomes a keyword " +
+				"argument of main, converted by the default of main's parameter (int, bool, float, a " +
+				"comma-separated list; otherwise a string). main's return value is printed as verbs print " +
+				"theirs: a list of dicts as a table (-H, --json). FILE - reads the script from standard input."},
+			Args: []verb.Arg{
+				{Param: "file", Meta: "FILE.star|-", Help: "the script"},
+				{Param: "args", Meta: "NAME=VALUE...", Kind: verb.Rest, Optional: true, Help: "keyword arguments of main"},
 			},
-		},
-		&cli.Command{
-			Name:      "test",
-			Usage:     "run *_test.star files, each test_* function against a fresh sandbox host",
-			ArgsUsage: "[FILE|DIR|@iocage ...]",
-			Category:  "scripting",
-			Description: "Every top-level test_* function runs in its own interpreter, with the assert module\n" +
-				"(eq, ne, true, contains, fails), against a throwaway sandbox host reset before each test.\n" +
-				"A directory stands for its *_test.star files (default: the current directory), @iocage for\n" +
-				"the shipped recipes' tests. Needs root. Prints one line per test and `N passed, N failed`;\n" +
-				"exits 1 when a test failed.",
-			Flags:  []cli.Flag{flagStepLimit, flagTimeout, flagRecipes},
-			Action: runTests,
-		},
-		&cli.Command{
-			Name:     "recipes",
-			Usage:    "list the recipes load(\"@iocage//NAME.star\") sees and which copy is in effect",
-			Category: "scripting",
-			Flags:    []cli.Flag{flagNoHeader, flagJSON, flagRecipes},
-			Action:   listRecipes,
-		},
+			Flags: append(append([]verb.Flag(nil), tableFlags...), limitFlags...),
+			Examples: []verb.Example{{Text: "Run a recipe of the site directory with two arguments:",
+				Commands: []string{"iocage run /usr/local/etc/iocage/recipes/web.star tag=web1 count=2"}}},
+		}, action: runScript},
+		&command{spec: &verb.Verb{Name: "repl", Category: catScripting,
+			Summary: "an interactive Starlark session with iocage's modules loaded",
+			Description: []string{"Line editing, Tab completion (zfs.<TAB>), history in $XDG_STATE_HOME/iocage/history, " +
+				"help(x) for docs, multi-line blocks (end them with an empty line). Ctrl-C cancels the running " +
+				"statement, Ctrl-D exits. When standard input is not a terminal, statements are read from it " +
+				"without prompts and the exit status says whether all succeeded."},
+			Flags: limitFlags,
+		}, action: runREPL},
+		&command{spec: &verb.Verb{Name: "doc", Category: catScripting,
+			Summary: "print the documentation of a Starlark module or builtin",
+			Args:    []verb.Arg{{Param: "query", Meta: "MODULE[.NAME]", Optional: true, Help: "a module or one of its members (default: the index)"}},
+		}, action: docCommand},
+		&command{spec: &verb.Verb{Name: "test", Category: catScripting,
+			Summary: "run *_test.star files, each test_* function against a fresh sandbox host",
+			Description: []string{"Every top-level test_* function runs in its own interpreter, with the assert module " +
+				"(eq, ne, true, contains, fails), against a throwaway sandbox host reset before each test. " +
+				"A directory stands for its *_test.star files (default: the current directory), @iocage for " +
+				"the shipped recipes' tests. Needs root and the iocage-sandbox program (Linux). Prints one line " +
+				"per test and `N passed, N failed`; exits 1 when a test failed."},
+			Args:  []verb.Arg{{Param: "paths", Meta: "FILE|DIR|@iocage...", Kind: verb.Rest, Optional: true, Help: "the tests"}},
+			Flags: limitFlags,
+		}, action: runTests, linuxOnly: true},
+		&command{spec: &verb.Verb{Name: "recipes", Category: catScripting, Output: "table",
+			Summary: "list the recipes load(\"@iocage//NAME.star\") sees and which copy is in effect",
+			Flags:   tableFlags,
+		}, action: listRecipes},
 	)
 }
 
 func limits(c *cli.Context) starlib.Options {
-	return starlib.Options{StepLimit: c.Uint64("step-limit"), Timeout: c.Duration("timeout")}
+	return starlib.Options{StepLimit: uint64(max(c.Int64("step-limit"), 0)), Timeout: c.Duration("timeout")}
 }
 
-func runScript(c *cli.Context) error {
+func docCommand(c *cli.Context, _ *command) error {
+	if c.NArg() > 1 {
+		return usageError("doc", fmt.Errorf("doc takes at most one MODULE[.NAME], got %d arguments", c.NArg()))
+	}
+	text, err := starlib.DocText(c.Args().First())
+	if err != nil {
+		return runError("doc", err)
+	}
+	_, err = fmt.Fprint(ioOf(c).stdout, text)
+	return err
+}
+
+func runScript(c *cli.Context, _ *command) error {
 	if c.NArg() < 1 {
-		return &exitError{code: exitUsage, err: errors.New("missing FILE.star (or - for standard input)")}
+		return usageError("run", errors.New("missing FILE.star (or - for standard input)"))
 	}
 	h, err := hostOf(c)
 	if err != nil {
@@ -107,14 +102,14 @@ func runScript(c *cli.Context) error {
 	in := newInterp(c, h, limits(c))
 	val, err := in.RunMain(c.Context, c.Args().First(), c.Args().Tail())
 	if err != nil {
-		return runError(err)
+		return runError("run", err)
 	}
 	return render(ioOf(c).stdout, val, renderOpts{noHeader: c.Bool("H"), json: c.Bool("json")})
 }
 
-func runREPL(c *cli.Context) error {
+func runREPL(c *cli.Context, _ *command) error {
 	if c.NArg() > 0 {
-		return &exitError{code: exitUsage, err: fmt.Errorf("repl takes no arguments (to run a file: iocage run %s)", c.Args().First())}
+		return usageError("repl", fmt.Errorf("repl takes no arguments (to run a file: iocage run %s)", c.Args().First()))
 	}
 	h, err := hostOf(c)
 	if err != nil {
@@ -123,7 +118,7 @@ func runREPL(c *cli.Context) error {
 	return newInterp(c, h, limits(c)).REPL(c.Context, starlib.HistoryFile())
 }
 
-func listRecipes(c *cli.Context) error {
+func listRecipes(c *cli.Context, _ *command) error {
 	h, err := hostOf(c)
 	if err != nil {
 		return err
@@ -143,14 +138,14 @@ func listRecipes(c *cli.Context) error {
 	return render(ioOf(c).stdout, starlark.NewList(rows), renderOpts{noHeader: c.Bool("H"), json: c.Bool("json")})
 }
 
-func runTests(c *cli.Context) error {
+func runTests(c *cli.Context, _ *command) error {
 	args := c.Args().Slice()
 	if len(args) == 0 {
 		args = []string{"."}
 	}
 	files, err := starlib.FindTests(args, nil)
 	if err != nil {
-		return &exitError{code: exitUsage, err: err}
+		return usageError("test", err)
 	}
 	if os.Geteuid() != 0 {
 		return errors.New("iocage test needs root: each test runs against a throwaway sandbox host with its own ZFS pool")

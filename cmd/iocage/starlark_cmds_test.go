@@ -115,7 +115,7 @@ func TestRunScriptErrors(t *testing.T) {
 		{[]string{"run", p("bad.star"), "size=2"}, result{Code: 1, Stderr: "iocage: error: unknown argument size; " + p("bad.star") + " takes main(count=1)\n"}},
 		{[]string{"run", p("a.star")}, result{Code: 1, Stderr: "iocage: error: " + p("b.star") + ":1:1: cannot load ./a.star: load cycle: //a.star -> //b.star -> //a.star\n"}},
 		{[]string{"run", p("syntax.star")}, result{Code: 1, Stderr: "iocage: error: " + p("syntax.star") + ":2:1: got newline, want ':'\n"}},
-		{[]string{"run"}, result{Code: 2, Stderr: "iocage: error: missing FILE.star (or - for standard input)\n"}},
+		{[]string{"run"}, result{Code: 2, Stderr: "iocage: error: run: missing FILE.star (or - for standard input) (see `iocage run --help`)\n"}},
 		{[]string{"run", "--step-limit", "1000", "-", "loop=1"}, result{Code: 1, Stderr: "iocage: error: <stdin>:2:5: Starlark computation cancelled: step limit of 1000 reached (raise it with --step-limit)\n" +
 			"hint: the script ran more Starlark steps than --step-limit allows: a runaway loop, or raise the limit\n"}},
 	} {
@@ -243,6 +243,10 @@ func TestRecipesGuide(t *testing.T) {
 			name, ok := strings.CutPrefix(first, "# ")
 			if !ok {
 				t.Fatalf("starlark block without a # FILE line:\n%s", body)
+			}
+			if strings.HasPrefix(name, "/") { // a file of the host: the sandbox root's
+				writeFiles(t, s.Path(filepath.Dir(name)), map[string]string{filepath.Base(name): body})
+				continue
 			}
 			writeFiles(t, dir, map[string]string{name: body})
 			continue

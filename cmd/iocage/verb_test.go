@@ -5,31 +5,11 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/urfave/cli/v2"
 	"go.starlark.net/starlark"
 
 	"github.com/iocage/iocage/runtime/sandbox"
 	"github.com/iocage/iocage/runtime/sandbox/sandboxtest"
 )
-
-// Verb rows whose recipes the tests put in a site directory.
-func init() {
-	registerVerbs(
-		&verb{Name: "x-echo", Usage: "test: echo kwargs", Recipe: "x_echo",
-			Params: []param{{Name: "jail"}, {Name: "props", Props: true, Optional: true}},
-			Flags: []cli.Flag{
-				&cli.BoolFlag{Name: "force"},
-				&cli.StringFlag{Name: "release-name", Aliases: []string{"r"}},
-				&cli.IntFlag{Name: "count", Value: 3},
-				&cli.StringSliceFlag{Name: "tag"},
-				&cli.BoolFlag{Name: "quiet"},
-			}},
-		&verb{Name: "x-exec", Usage: "test: passthrough", Recipe: "x_echo",
-			Params: []param{{Name: "jail"}, {Name: "command", Passthrough: true}}},
-		&verb{Name: "x-list", Usage: "test: table", Recipe: "x_list", Table: true,
-			Params: []param{{Name: "names", Variadic: true, Optional: true}}},
-	)
-}
 
 func verbSandbox(t *testing.T) {
 	t.Helper()
@@ -37,8 +17,35 @@ func verbSandbox(t *testing.T) {
 	t.Setenv(sandbox.EnvDir, s.Dir)
 	t.Setenv("IOCAGE_RECIPES", "/tmp/verbsite")
 	writeFiles(t, s.Path("/tmp/verbsite"), map[string]string{
-		"x_echo.star": "def main(**kw):\n    return json.encode(kw)\n",
-		"x_list.star": `def main(names = []):
+		"x-echo.star": `def main(jail, props = {}, force = False, release_name = "", count = 3, tag = [], quiet = False):
+    """test: echo the arguments
+
+    Arguments:
+      jail JAIL: the jail
+      props PROPERTY=VALUE...: properties
+
+    Flags:
+      -r, --release-name REL: a release
+      --tag TAG...: tags
+    """
+    return json.encode(dict(jail = jail, props = props, force = force, release_name = release_name, count = count, tag = tag, quiet = quiet))
+`,
+		"x-exec.star": `def main(jail, command):
+    """test: verbatim
+
+    Arguments:
+      command CMD [ARG...] (verbatim): the command
+    """
+    return json.encode(dict(jail = jail, command = command))
+`,
+		"x-list.star": `def main(names = []):
+    """test: a table
+
+    Output: table
+
+    Arguments:
+      names NAME...: names
+    """
     rows = [
         dict(name = "web", ip4 = "10.0.0.1", up = True, tags = ["a", "b"], note = None),
         dict(name = "database", ip4 = "10.0.0.2", up = False, tags = [], note = "tab\there"),
@@ -54,13 +61,18 @@ func TestVerbRowsTurnArgumentsIntoKeywords(t *testing.T) {
 		args []string
 		want result
 	}{
-		{[]string{"x-echo", "web"}, result{Stdout: `{"count":3,"jail":"web","props":{}}` + "\n"}},
+		{[]string{"x-echo", "web"}, result{Stdout: `{"count":3,"force":false,"jail":"web","props":{},"quiet":false,"release_name":"","tag":[]}` + "\n"}},
 		{[]string{"x-echo", "--force", "-r", "14.3-RELEASE", "--count", "0", "--tag", "a", "--tag", "b", "web", "vnet=on", "ip4_addr=em0|10.1.1.2/24"},
-			result{Stdout: `{"count":0,"force":true,"jail":"web","props":{"ip4_addr":"em0|10.1.1.2/24","vnet":"on"},"release_name":"14.3-RELEASE","tag":["a","b"]}` + "\n"}},
-		{[]string{"x-echo"}, result{Code: 2, Stderr: "iocage: error: missing JAIL (see `iocage x-echo --help`)\n"}},
-		{[]string{"x-echo", "web", "vnet"}, result{Code: 2, Stderr: "iocage: error: PROPS: \"vnet\" is not NAME=VALUE (see `iocage x-echo --help`)\n"}},
+			result{Stdout: `{"count":0,"force":true,"jail":"web","props":{"ip4_addr":"em0|10.1.1.2/24","vnet":"on"},"quiet":false,"release_name":"14.3-RELEASE","tag":["a","b"]}` + "\n"}},
+		// Flags after the names, joined values, grouped short flags.
+		{[]string{"x-echo", "web", "vnet=on", "--force", "-r14.3-RELEASE", "--count=0", "--tag", "a", "--trace=false"},
+			result{Stdout: `{"count":0,"force":true,"jail":"web","props":{"vnet":"on"},"quiet":false,"release_name":"14.3-RELEASE","tag":["a"]}` + "\n"}},
+		{[]string{"x-echo", "web", "--", "--force"}, result{Code: 2, Stderr: "iocage: error: x-echo: \"--force\" is not PROPERTY=VALUE (see `iocage x-echo --help`)\n"}},
+		{[]string{"x-echo"}, result{Code: 2, Stderr: "iocage: error: x-echo: missing JAIL (see `iocage x-echo --help`)\n"}},
+		{[]string{"x-echo", "web", "vnet"}, result{Code: 2, Stderr: "iocage: error: x-echo: \"vnet\" is not PROPERTY=VALUE (see `iocage x-echo --help`)\n"}},
+		{[]string{"x-echo", "web", "--forse"}, result{Code: 2, Stderr: "iocage: error: x-echo: unknown flag --forse; did you mean --force? (see `iocage x-echo --help`)\n"}},
 		{[]string{"x-exec", "web", "ls", "-la", "--", "--force"}, result{Stdout: `{"command":["ls","-la","--","--force"],"jail":"web"}` + "\n"}},
-		{[]string{"x-exec", "web"}, result{Code: 2, Stderr: "iocage: error: missing COMMAND (see `iocage x-exec --help`)\n"}},
+		{[]string{"x-exec", "web"}, result{Code: 2, Stderr: "iocage: error: x-exec: missing CMD [ARG...] (see `iocage x-exec --help`)\n"}},
 		{[]string{"x-list", "a", "b"}, result{Stdout: ""}},
 	} {
 		got := iocageOn(t, "", tc.args...)
@@ -84,17 +96,6 @@ func TestVerbRowsRenderTables(t *testing.T) {
 		if d := cmp.Diff(result{Stdout: tc.want}, got); d != "" {
 			t.Errorf("%v (-want +got):\n%s", tc.args, d)
 		}
-	}
-}
-
-func TestVerbRowUsageShowsParameters(t *testing.T) {
-	v := &verb{Name: "create", Recipe: "create", Params: []param{{Name: "name"}, {Name: "props", Props: true, Optional: true}}}
-	if d := cmp.Diff("NAME [PROPS=VALUE ...]", v.command().ArgsUsage); d != "" {
-		t.Errorf("(-want +got):\n%s", d)
-	}
-	bad := &verb{Name: "bad", Recipe: "bad", Params: []param{{Name: "rest", Variadic: true}, {Name: "after"}}}
-	if err := bad.check(); err == nil || !strings.Contains(err.Error(), "rest takes the rest") {
-		t.Errorf("check: %v", err)
 	}
 }
 

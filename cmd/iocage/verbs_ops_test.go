@@ -32,7 +32,7 @@ func TestCleanWantsASelectorAndAnAnswer(t *testing.T) {
 		code int
 		msg  string
 	}{
-		{[]string{"clean"}, exitUsage, "name what to clean: -a, -r, -j or --interrupted"},
+		{[]string{"clean"}, exitUsage, "clean: name what to clean: -a (everything), -r (releases), -j (jails) or --interrupted (see `iocage clean --help`)"},
 		{[]string{"clean", "-f"}, exitUsage, "name what to clean"},
 		{[]string{"clean", "-j"}, 1, "not on a terminal (confirm with -f)"},
 	} {

@@ -43,7 +43,7 @@ func TestExportImportThroughPipes(t *testing.T) {
 		code int
 		want string
 	}{
-		{[]string{"upgrade"}, 2, "missing NAME"},
+		{[]string{"upgrade"}, 2, "upgrade: missing JAIL"},
 		{[]string{"import"}, 2, "missing FILE"},
 		{[]string{"update", "v1", "x"}, 2, "unexpected argument"},
 		{[]string{"upgrade", "v1", "bogus=1"}, 1, "unknown option bogus=...; accepted: release"},
