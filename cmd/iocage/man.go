@@ -52,6 +52,16 @@ func (m mdoc) macro(name string, args ...string) {
 	fmt.Fprintln(m.w, "."+strings.Join(append([]string{name}, args...), " "))
 }
 
+// header opens page name(section) with its NAME section.
+func (m mdoc) header(name, section, desc string) {
+	m.macro("Dd", manDate)
+	m.macro("Dt", strings.ToUpper(name), section)
+	m.macro("Os")
+	m.macro("Sh", "NAME")
+	m.macro("Nm", name)
+	m.macro("Nd", desc)
+}
+
 // text writes prose escaped, one sentence per line: roff spaces sentences
 // by where lines end, and mandoc warns of a sentence that begins mid-line.
 func (m mdoc) text(s string) {
@@ -178,12 +188,7 @@ func (m mdoc) flagList(flags []verb.Flag) {
 // writeManPage writes iocage(8).
 func writeManPage(w io.Writer, t *cmdTable) {
 	m := mdoc{w}
-	m.macro("Dd", manDate)
-	m.macro("Dt", "IOCAGE", "8")
-	m.macro("Os")
-	m.macro("Sh", "NAME")
-	m.macro("Nm", "iocage")
-	m.macro("Nd", "FreeBSD jail manager on ZFS, scriptable in Starlark")
+	m.header("iocage", "8", "FreeBSD jail manager on ZFS, scriptable in Starlark")
 
 	m.macro("Sh", "SYNOPSIS")
 	m.macro("Nm")
@@ -355,12 +360,7 @@ func writeManPage(w io.Writer, t *cmdTable) {
 // Starlark world it runs in.
 func writeRecipesPage(w io.Writer) {
 	m := mdoc{w}
-	m.macro("Dd", manDate)
-	m.macro("Dt", "IOCAGE-RECIPES", "5")
-	m.macro("Os")
-	m.macro("Sh", "NAME")
-	m.macro("Nm", "iocage-recipes")
-	m.macro("Nd", "Starlark recipes of iocage: verbs, provisioning flows and scripts")
+	m.header("iocage-recipes", "5", "Starlark recipes of iocage: verbs, provisioning flows and scripts")
 	m.macro("Sh", "DESCRIPTION")
 	m.text("A recipe is a file of Starlark, a dialect of Python, that iocage(8) runs. " +
 		"The shipped recipes are the flows of iocage's verbs; they are embedded in the program and loaded as " +
