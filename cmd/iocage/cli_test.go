@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io/fs"
 	"path/filepath"
 	"regexp"
@@ -261,8 +262,12 @@ func TestTheCommandLinesOfTheIssue(t *testing.T) {
 			t.Errorf("iocage %s: %+v", strings.Join(args, " "), r)
 		}
 	}
-	if r := iocageOn(t, "", "status", "web", "--json"); r.Stdout != "\"down\"\n" && !strings.Contains(r.Stdout, "down") {
+	if r := iocageOn(t, "", "status", "web", "--json"); r.Stdout != "\"down\"\n" {
 		t.Errorf("status web --json = %q", r.Stdout)
+	}
+	var all map[string]any
+	if r := iocageOn(t, "", "get", "all", "web", "--json"); json.Unmarshal([]byte(r.Stdout), &all) != nil || all["tag"] != "web" || all["status"] != "down" {
+		t.Errorf("get all web --json is not the jail's properties as JSON: %q", r.Stdout)
 	}
 	if r := iocageOn(t, "", "list", "--trace"); !strings.Contains(r.Stderr, "zfs list") {
 		t.Errorf("list --trace traced nothing: %q", r.Stderr)
