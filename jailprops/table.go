@@ -121,6 +121,7 @@ func init() {
 		&Property{Name: "priority", Type: "integer", Default: "99", Values: "0-999", Doc: "boot order (ascending) and shutdown order (descending)", check: checkRange(0, 999)},
 		&Property{Name: "last_started", Type: "time", Default: "none", Values: "set by start", ReadOnly: true, Kept: true, Doc: "when the jail was last started"},
 		&Property{Name: "type", Type: "enum", Default: "jail", Values: "jail or basejail", ReadOnly: true, Kept: true, Doc: "how the jail's root is made (set at creation)", check: checkEnum("jail", "basejail")},
+		&Property{Name: "basejail_source", Type: "uuid", Default: "none", Values: "none (the release's base) or a template's UUID (set by create -b base=TEMPLATE)", ReadOnly: true, Kept: true, Doc: "a basejail's base: its release's (none) or the template's whose base tree POOL/iocage/base/UUID it shares", check: checkNoneOr(checkUUID)},
 		str("hostid", PhHostID, "a host id", "", "host id the jail belongs to"),
 		&Property{Name: "cpuset", Type: "cpu list", Default: "off", Values: "off, all, or a cpuset -l list of CPU numbers 0-1023 and ranges such as 1 or 0-3 or 1,3", Doc: "CPUs the jail may use", check: checkCpuset},
 		&Property{Name: "jail_zfs", Type: "on/off", Default: "off", Values: "on or off", Doc: "delegate jail_zfs_dataset to the jail", check: checkEnum("on", "off")},
@@ -154,7 +155,7 @@ func init() {
 		str("ftpfiles", "base.txz doc.txz lib32.txz src.txz", "space separated file names", "", "distribution files to download"),
 	)
 	for _, n := range []string{"host_hostname", "host_hostuuid", "tag", "jail_zfs_dataset",
-		"vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac", "last_started", "iocage_version", "format_version"} {
+		"vnet0_mac", "vnet1_mac", "vnet2_mac", "vnet3_mac", "last_started", "basejail_source", "iocage_version", "format_version"} {
 		byName[n].PerJail = true
 	}
 }
