@@ -56,6 +56,7 @@ const (
 	Etcupdate      = "/usr/sbin/etcupdate"
 	Sh             = "/bin/sh"
 	Env            = "/usr/bin/env"
+	Pfctl          = "/sbin/pfctl"
 )
 
 // ErrNotExist is returned (wrapped) when a dataset, jail, file or other host

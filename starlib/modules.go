@@ -13,6 +13,7 @@ import (
 
 	jailmod "github.com/iocage/iocage/builtins/jail"
 	netmod "github.com/iocage/iocage/builtins/net"
+	pfmod "github.com/iocage/iocage/builtins/pf"
 	pkgmod "github.com/iocage/iocage/builtins/pkg"
 	rctlmod "github.com/iocage/iocage/builtins/rctl"
 	releasemod "github.com/iocage/iocage/builtins/release"
@@ -41,6 +42,7 @@ var modules = []moduleEntry{
 	{"jail", jailmod.NewModule, jailmod.Docs},
 	{"net", netmod.NewModule, netmod.Docs},
 	{"rctl", rctlmod.NewModule, rctlmod.Docs},
+	{"pf", pfmod.NewModule, pfmod.Docs},
 	{"pkg", pkgmod.NewModule, pkgmod.Docs},
 	{"release", releasemod.NewModule, releasemod.Docs},
 }
