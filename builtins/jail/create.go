@@ -43,7 +43,9 @@ func init() {
 		"one precedence rule: props (checked: known, writable, valid), then the\n"+
 		"defaults (read when None) or, for clone -P, the source jail, then the\n"+
 		"built-in. With source the jail keeps the source's type, is no template,\n"+
-		"and takes the host's hostid and fresh MACs. Returns jail.spec(uuid, tag,\n"+
+		"and takes the host's hostid and fresh MACs. With base (a template; type\n"+
+		"must be basejail) the basejail shares the template's base tree: its\n"+
+		"basejail_source is the template's UUID, its release the template's. Returns jail.spec(uuid, tag,\n"+
 		"pool, dataset, mountpoint, path, release, type, data_dataset, properties,\n"+
 		"zfs_properties).", newSpec)
 	register("snapshot_tree", "jail.snapshot_tree(snapshot)\n\n"+
@@ -78,9 +80,12 @@ func init() {
 	register("clone_base", "jail.clone_base(spec)\n\n"+
 		"Clones the 15 base filesystems of spec.release read-only into the basejail\n"+
 		"(`zfs clone -o compression=lz4 -o readonly=on POOL/iocage/base/REL/root/FS@UUID\n"+
-		"DATASET/root/FS`); the snapshot must have been taken. Each clone is undone.", cloneBase)
+		"DATASET/root/FS`), or of the template's base tree base/TEMPLATEUUID when\n"+
+		"spec.properties[\"basejail_source\"] names one; the snapshot must have been\n"+
+		"taken. Each clone is undone.", cloneBase)
 	register("copy_base_files", "jail.copy_base_files(spec)\n\n"+
-		"Copies into the basejail's root every entry of the release's base root\n"+
+		"Copies into the basejail's root every entry of the release's (or\n"+
+		"template's, see clone_base) base root\n"+
 		"and of its usr/ that is not a cloned base filesystem (one `cp -a SRC...\n"+
 		"DIR` for the top level, one for usr/): /etc, /var, /root, /COPYRIGHT,\n"+
 		"/usr/local ... The shell iocage copied only seven directories. Undone\n"+
@@ -133,19 +138,19 @@ func specArg(v starlark.Value) (*Spec, error) {
 
 func newSpec(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 	var props *starlark.Dict
-	var dv, sv, jv starlark.Value = starlark.None, starlark.None, starlark.None
+	var dv, sv, jv, bv starlark.Value = starlark.None, starlark.None, starlark.None, starlark.None
 	typ, uuid := "jail", ""
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "props?", &props, "defaults?", &dv, "source?", &sv,
-		"jails?", &jv, "type?", &typ, "uuid?", &uuid); err != nil {
+		"jails?", &jv, "type?", &typ, "uuid?", &uuid, "base?", &bv); err != nil {
 		return nil, err
 	}
-	var defaults, source *Value
+	var defaults, source, base *Value
 	var jl *starlark.List
 	for _, a := range []struct {
 		name string
 		v    starlark.Value
 		dst  **Value
-	}{{"defaults", dv, &defaults}, {"source", sv, &source}} {
+	}{{"defaults", dv, &defaults}, {"source", sv, &source}, {"base", bv, &base}} {
 		if a.v == starlark.None {
 			continue
 		}
@@ -176,6 +181,9 @@ func newSpec(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args star
 	ctx := ctxOf(t)
 	var o NewOptions
 	o.Type, o.UUID = typ, uuid
+	if base != nil {
+		o.Base = base.j
+	}
 	if source != nil {
 		if source.j.Default {
 			return fail(b, fmt.Errorf("source: the defaults are no jail"))
@@ -420,7 +428,7 @@ func cloneBase(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args st
 	if err != nil {
 		return nil, err
 	}
-	base := BaseDS(s.Pool, s.Release)
+	base := BaseDS(s.Pool, BaseName(s.Props))
 	for _, fs := range BaseFilesystems {
 		dst := s.Dataset + "/root/" + fs
 		err := makeDataset(thread.UndoOf(t), dst, func() error {
@@ -438,7 +446,8 @@ func copyBaseFiles(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 	if err != nil {
 		return nil, err
 	}
-	src := Root + "/base/" + s.Release + "/root"
+	name := BaseName(s.Props)
+	src := Root + "/base/" + name + "/root"
 	cloned := map[string]bool{"usr": true}
 	for _, fs := range BaseFilesystems {
 		cloned[fs] = true
@@ -447,6 +456,9 @@ func copyBaseFiles(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 		from, to := path.Join(src, dir), path.Join(s.Root(), dir)
 		ents, err := h.ReadDir(from)
 		if err != nil {
+			if name != s.Release {
+				return fail(b, fmt.Errorf("base of template %s: %w (`iocage update` of the template makes it again)", name, err))
+			}
 			return fail(b, fmt.Errorf("base of release %s: %w (fetch the release again to make it)", s.Release, err))
 		}
 		var cpArgs []string

@@ -79,6 +79,9 @@ type NewOptions struct {
 	Type string
 	// UUID of the new jail; a fresh one when empty.
 	UUID string
+	// Base is the template whose base tree a basejail shares (create -b
+	// base=TEMPLATE); nil for the release's base.
+	Base *Jail
 	Now  time.Time
 }
 
@@ -179,6 +182,23 @@ func NewSpec(cli map[string]string, o NewOptions) (*Spec, error) {
 		return nil, fmt.Errorf("type %q: want jail or basejail", typ)
 	}
 	vals["type"] = typ
+	vals["basejail_source"] = "none"
+	if o.Source != nil && typ == "basejail" {
+		vals["basejail_source"] = specValueOr(o.Source.Props["basejail_source"], "none")
+	}
+	if o.Base != nil {
+		if typ != "basejail" {
+			return nil, fmt.Errorf("a base is for basejails; a %s has none", typ)
+		}
+		if o.Base.Props["template"] != "yes" {
+			return nil, fmt.Errorf("%s (%s) is not a template", o.Base.UUID, o.Base.Tag)
+		}
+		if r, ok := cli["release"]; ok && r != o.Base.Props["release"] {
+			return nil, fmt.Errorf("release=%s: a basejail of the template %s is of its release, %s", r, o.Base.Tag, o.Base.Props["release"])
+		}
+		vals["basejail_source"] = o.Base.UUID
+		vals["release"] = specValueOr(o.Base.Props["release"], "none")
+	}
 	if err := checkResolved(vals); err != nil {
 		return nil, err
 	}

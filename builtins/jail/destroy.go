@@ -24,7 +24,8 @@ import (
 func init() {
 	register("dependents", "jail.dependents(j) -> list of struct(dataset, uuid)\n\n"+
 		"The clones, outside j's datasets, of any snapshot of j (one `zfs list` of\n"+
-		"every origin in the pool). uuid names the jail a clone belongs to, \"\"\n"+
+		"every origin in the pool), and of a template's base tree (its basejails'\n"+
+		"base filesystems, one more `zfs list`). uuid names the jail a clone belongs to, \"\"\n"+
 		"for a dataset that is no jail's. Destroying j needs them gone first.", destroyDependents)
 	register("forget", "jail.forget(j) -> list of str\n\n"+
 		"Removes what j leaves on the host outside its datasets: its links in\n"+
@@ -48,6 +49,11 @@ func destroyDependents(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin,
 	if err != nil {
 		return fail(b, err)
 	}
+	based, err := baseDependents(h, t, v.j)
+	if err != nil {
+		return fail(b, err)
+	}
+	deps = append(deps, based...)
 	jails := JailsDS(strings.TrimSuffix(v.j.Dataset, "/iocage/jails/"+v.j.UUID)) + "/"
 	var out []starlark.Value
 	for _, d := range deps {

@@ -20,7 +20,7 @@ import (
 
 func init() {
 	register("check_hostid", "jail.check_hostid(j)\n\nFails when j's hostid property names another host than this one's\n/etc/hostid (the jail's storage may be shared with, or copied from,\nanother host that runs it). An unset hostid passes. Reads one file.", stCheckHostid)
-	register("reclone_base", "jail.reclone_base(j) -> list of str\n\nRefreshes a basejail's base filesystems from its release's base: each\nROOT/FS clone is destroyed, the snapshot POOL/iocage/base/REL/root@UUID is\ntaken again (recursively, of that release's base only) and every FS is\ncloned from it with the options of creation (readonly=on,\ncompression=lz4). Returns the clones made; nothing for another type.\nUndone (the clones made again from the snapshot) when the run fails.", stRecloneBase)
+	register("reclone_base", "jail.reclone_base(j) -> list of str\n\nRefreshes a basejail's base filesystems from its release's base (or its\ntemplate's, POOL/iocage/base/TEMPLATEUUID, when basejail_source names one): each\nROOT/FS clone is destroyed, the snapshot POOL/iocage/base/REL/root@UUID is\ntaken again (recursively, of that release's base only) and every FS is\ncloned from it with the options of creation (readonly=on,\ncompression=lz4). Returns the clones made; nothing for another type.\nUndone (the clones made again from the snapshot) when the run fails.", stRecloneBase)
 	register("sync_mountpoint", "jail.sync_mountpoint(j) -> jail.jail\n\nMakes j's mountpoint follow hack88 (/iocage/jails/UUID8 when 1, else\n/iocage/jails/UUID; one `zfs set mountpoint=...`) and its tag link\n/iocage/tags/TAG point at it. Does nothing when both are right. Returns\nj as it is now. Undone when the run fails.", stSyncMountpoint)
 	register("delegate", "jail.delegate(j, jid) -> str\n\nDelegates j's jail_zfs_dataset (a leading DEFAULT/ meaning the pool) to\nthe running jail: `zfs set jailed=on` when it is not, then\n`zfs jail ioc-UUID DATASET`. Returns the dataset. Undone (`zfs unjail`)\nwhen the run fails.", stDelegate)
 	register("mark_started", "jail.mark_started(j) -> str\n\nRecords the start time in last_started (`zfs set\norg.freebsd.iocage:last_started=YYYY-MM-DD_HH:MM:SS DS`) and returns it.\nThe old value is put back when the run fails.", stMarkStarted)
@@ -64,12 +64,12 @@ func stRecloneBase(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 	if j.Props["type"] != "basejail" {
 		return starlark.NewList(nil), nil
 	}
-	rel := j.Props["release"]
-	if rel == "" || rel == "-" {
+	name := BaseName(j.Props)
+	if name == "" || name == "-" {
 		return fail(b, fmt.Errorf("basejail %s has no release property", j.UUID))
 	}
 	ctx, u := thread.Context(t), thread.UndoOf(t)
-	base := BaseDS(poolOfJail(j), rel)
+	base := BaseDS(poolOfJail(j), name)
 	snap := base + "@" + j.UUID
 	reclone := func(ctx context.Context, fs string) error {
 		return zfs.Clone(ctx, h, base+"/"+fs+"@"+j.UUID, j.Dataset+"/root/"+fs, false, baseOpts)

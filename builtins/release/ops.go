@@ -301,20 +301,55 @@ func MakeBase(ctx context.Context, h *runtime.Host, pool, rel string, u *thread.
 	if _, err := h.Stat(src + "/bin"); err != nil {
 		return nil, fmt.Errorf("release %s is not extracted in %s: %w", rel, src, err)
 	}
+	made, err := fillBase(ctx, h, pool, rel, src, false, u)
+	if err != nil {
+		return made, err
+	}
+	if ents, err := h.ReadDir(src + "/usr/src"); err == nil && len(ents) > 0 {
+		if err := h.Change(ctx, runtime.Etcupdate, "extract", "-D", dst, "-s", dst+"/usr/src"); err != nil {
+			return made, err
+		}
+	}
+	sort.Strings(made)
+	return made, nil
+}
+
+// fillBase makes the datasets of the base tree POOL/iocage/base/NAME/root
+// that are missing and copies the tree src into it. With clear the base
+// filesystems are emptied first, so that what src no longer has goes
+// from the base too (none of them has a file system mounted below it).
+func fillBase(ctx context.Context, h *runtime.Host, pool, name, src string, clear bool, u *thread.Undo) ([]string, error) {
+	dst := BaseRoot(name)
 	have, err := existing(ctx, h, pool+"/iocage", "name")
 	if err != nil {
 		return nil, err
 	}
 	var made []string
 	for _, fs := range BaseFilesystems {
-		name := BaseDS(pool, rel) + "/root/" + fs
-		if err := create(ctx, h, name, have, u); err != nil {
+		ds := BaseDS(pool, name) + "/root/" + fs
+		if err := create(ctx, h, ds, have, u); err != nil {
 			return made, err
 		}
-		made = append(made, name)
+		made = append(made, ds)
 	}
 	if err := h.Change(ctx, runtime.Chflags, "-R", "noschg", dst); err != nil {
 		return made, err
+	}
+	if clear {
+		for _, fs := range BaseFilesystems {
+			ents, err := h.ReadDir(dst + "/" + fs)
+			if err != nil {
+				return made, err
+			}
+			for _, e := range ents {
+				if e.Name() == ".zfs" {
+					continue
+				}
+				if err := h.RemoveAll(dst + "/" + fs + "/" + e.Name()); err != nil {
+					return made, err
+				}
+			}
+		}
 	}
 	if err := copyTree(ctx, h, src, dst); err != nil {
 		return made, err
@@ -326,8 +361,49 @@ func MakeBase(ctx context.Context, h *runtime.Host, pool, rel string, u *thread.
 			}
 		}
 	}
-	if ents, err := h.ReadDir(src + "/usr/src"); err == nil && len(ents) > 0 {
-		if err := h.Change(ctx, runtime.Etcupdate, "extract", "-D", dst, "-s", dst+"/usr/src"); err != nil {
+	return made, nil
+}
+
+// MakeTemplateBase makes (or refreshes) the base tree of a template, the
+// one its basejails share: POOL/iocage/base/UUID/root with one lz4 dataset
+// per BaseFilesystems entry, filled with a copy of the template's root
+// (tar pipe, as for a release). A tree that exists is refreshed behind the
+// back-out snapshot BASE@snap (taken recursively, rolled back when the run
+// fails, destroyed when the refresh is done): its base filesystems are
+// emptied and filled again, so that what the template no longer has goes
+// too. The basejails built on it are unaffected until their next start,
+// when they clone the refreshed tree. root must hold no symbolic link
+// where a base filesystem or usr is: the copy would not be the template's.
+// It returns the base datasets.
+func MakeTemplateBase(ctx context.Context, h *runtime.Host, pool, uuid, root, snap string, u *thread.Undo) ([]string, error) {
+	for _, dir := range append([]string{"usr"}, BaseFilesystems...) {
+		fi, err := h.Lstat(root + "/" + dir)
+		if errors.Is(err, runtime.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if !fi.IsDir() {
+			return nil, fmt.Errorf("template root %s: %s is not a directory (a symbolic link is refused): a basejail's %s is a file system of its own", root, dir, dir)
+		}
+	}
+	top := BaseDS(pool, uuid)
+	ok, err := zfs.Exists(ctx, h, top+"/root")
+	if err != nil {
+		return nil, err
+	}
+	if ok && snap != "" {
+		if err := backout(ctx, h, top+"/root@"+snap, u); err != nil {
+			return nil, err
+		}
+	}
+	made, err := fillBase(ctx, h, pool, uuid, root, ok, u)
+	if err != nil {
+		return made, err
+	}
+	if ok && snap != "" {
+		if err := zfs.Destroy(ctx, h, top+"/root@"+snap, zfs.DestroyOptions{Recursive: true}); err != nil {
 			return made, err
 		}
 	}
