@@ -20,7 +20,7 @@ var Docs = map[string]string{
 	"pf.anchor":                "pf.anchor(name) -> str\n\nThe anchor holding the pf rules of the jail called name (j.name,\n\"ioc-UUID\"): \"iocage/ioc-UUID\". No host access.",
 	"pf.parse_rdr":             "pf.parse_rdr(value) -> list of struct\n\nThe redirects of an rdr property value (\"tcp 8080:80, udp 5353:53\";\n\"none\" is none): structs with proto, host_port and jail_port. Fails\nnaming an entry that is not PROTO HOSTPORT:JAILPORT (tcp or udp, ports\n1-65535) or a host port taken twice. No host access.",
 	"pf.rules":                 "pf.rules(interface, addresses, nat=False, rdr=\"\") -> list of str\n\nThe pf.conf(5) rules of a jail whose IPv4 addresses are addresses\n(strings) and whose traffic leaves the host by interface: with nat,\n`nat on IF inet from ADDR to any -> (IF)` per address; per redirect of\nrdr (an rdr property value), `rdr pass on IF inet proto PROTO from any\nto (IF) port HOSTPORT -> ADDR port JAILPORT` to the first address.\nEmpty without nat and redirects. No host access.",
-	"pf.load":                  "pf.load(anchor, rules)\n\nReplaces the rules of anchor (one of iocage's, iocage/NAME) with rules:\n`pfctl -a ANCHOR -f -`, the rules on standard input. Undone (`pfctl -a\nANCHOR -F all`) when the run fails.",
+	"pf.load_rules":            "pf.load_rules(anchor, rules)\n\nReplaces the rules of anchor (one of iocage's, iocage/NAME) with rules:\n`pfctl -a ANCHOR -f -`, the rules on standard input. Undone (`pfctl -a\nANCHOR -F all`) when the run fails.",
 	"pf.flush":                 "pf.flush(anchor)\n\nRemoves every rule of anchor (one of iocage's): `pfctl -a ANCHOR -F\nall`. Not undone: it is what stop does, and a stop is never taken back.",
 	"pf.show":                  "pf.show(anchor, what=\"nat\") -> list of str\n\nThe rules of anchor as pfctl prints them: `pfctl -a ANCHOR -s nat`\n(translation rules), or `-s rules` with what=\"rules\" (filter rules).",
 	"pf.anchor_points":         "pf.anchor_points() -> list of str\n\nThe lines pf.conf needs for the rules in iocage's anchors to be\nevaluated: nat-anchor, rdr-anchor and anchor \"iocage/*\". No host\naccess.",
@@ -32,7 +32,7 @@ var Docs = map[string]string{
 func NewModule(h *runtime.Host) *starlarkstruct.Module {
 	m := &module{h: h}
 	fns := map[string]func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
-		"anchor": m.anchor, "parse_rdr": m.parseRdr, "rules": m.rules, "load": m.load, "flush": m.flush,
+		"anchor": m.anchor, "parse_rdr": m.parseRdr, "rules": m.rules, "load_rules": m.load, "flush": m.flush,
 		"show": m.show, "anchor_points": m.anchorPoints, "install_anchor_points": m.install,
 		"missing_anchor_points": m.missing,
 	}

@@ -10,7 +10,7 @@
 //	pf.anchor(name) -> str
 //	pf.parse_rdr(value) -> [struct]
 //	pf.rules(interface, addresses, nat=False, rdr="") -> [str]
-//	pf.load(anchor, rules)
+//	pf.load_rules(anchor, rules)
 //	pf.flush(anchor)
 //	pf.show(anchor, what="nat") -> [str]
 //	pf.anchor_points() -> [str]
