@@ -13,6 +13,10 @@
 //	pkg.update(target)
 //	pkg.installed(target) -> [str]
 //	pkg.read_list(path) -> [str]
+//	pkg.run(target, args) -> int
+//	pkg.local(args) -> bool
+//	pkg.has_resolver(target) -> bool
+//	pkg.check_remote(target)
 //
 // target is a jail.jail, a jail.spec (a jail being created) or the host
 // path of a jail root.
@@ -37,12 +41,16 @@ import (
 // Docs documents the module and every builtin; the first line of each is
 // its signature.
 var Docs = map[string]string{
-	"pkg":           "pkg: packages in jails (pkg(8)).\n\nA target is a jail.jail, a jail.spec or a jail root's host path. A running\njail runs its own pkg through jexec; otherwise the host's `pkg -c ROOT`.",
-	"pkg.install":   "pkg.install(target, names)\n\nInstalls the packages names (a list of str, or one str) and their\ndependencies: `pkg -c ROOT install -qy NAMES` or `jexec ioc-UUID\n/usr/sbin/pkg install -qy NAMES`. Fails before running pkg when the root\nhas no working resolver (no nameserver line in ROOT/etc/resolv.conf),\nand with pkg's message when pkg fails. When the run fails, the packages\nthat were not installed before are removed again.",
-	"pkg.remove":    "pkg.remove(target, names)\n\nRemoves the packages names and those depending on them (`pkg ... delete\n-qy NAMES`). Not undone.",
-	"pkg.update":    "pkg.update(target)\n\nRefreshes the repository catalogue (`pkg ... update -q`). Fails when the\nroot has no working resolver.",
-	"pkg.installed": "pkg.installed(target) -> list of str\n\nThe names of the installed packages, sorted (`pkg ... info`).",
-	"pkg.read_list": "pkg.read_list(path) -> list of str\n\nReads a package list file on the host (create's pkglist=FILE): one name\nper line, blank lines and lines starting with # ignored, each name\nchecked. Fails when the file is missing or names nothing.",
+	"pkg":              "pkg: packages in jails (pkg(8)).\n\nA target is a jail.jail, a jail.spec or a jail root's host path. A running\njail runs its own pkg through jexec; otherwise the host's `pkg -c ROOT`.",
+	"pkg.install":      "pkg.install(target, names)\n\nInstalls the packages names (a list of str, or one str) and their\ndependencies: `pkg -c ROOT install -qy NAMES` or `jexec ioc-UUID\n/usr/sbin/pkg install -qy NAMES`. Fails before running pkg when the root\nhas no working resolver (no nameserver line in ROOT/etc/resolv.conf),\nand with pkg's message when pkg fails. When the run fails, the packages\nthat were not installed before are removed again.",
+	"pkg.remove":       "pkg.remove(target, names)\n\nRemoves the packages names and those depending on them (`pkg ... delete\n-qy NAMES`). Not undone.",
+	"pkg.update":       "pkg.update(target)\n\nRefreshes the repository catalogue (`pkg ... update -q`). Fails when the\nroot has no working resolver.",
+	"pkg.installed":    "pkg.installed(target) -> list of str\n\nThe names of the installed packages, sorted (`pkg ... info`).",
+	"pkg.run":          "pkg.run(target, args) -> int\n\nRuns the host's pkg with args (a list of str, passed untouched) on target,\nwith the run's standard files: `pkg -j ioc-UUID ARGS...` when the jail runs\n(pkg attaches to it), else `pkg -c ROOT ARGS...`. Returns pkg's exit\nstatus. pkg's -j, -c and -r among args are refused. info, query, which,\nconfig, help and shlib run in dry-run too; other commands are printed.",
+	"pkg.local":        "pkg.local(args) -> bool\n\nWhether pkg with args needs no repository: no command (-v, -l) or one of\nannotate, autoremove, check, clean, config, delete, help, info, lock, query,\nremove, set, shlib, unlock, which (pkg's global options skipped). No host\naccess.",
+	"pkg.has_resolver": "pkg.has_resolver(target) -> bool\n\nWhether ROOT/etc/resolv.conf, read inside the root, names a nameserver.",
+	"pkg.check_remote": "pkg.check_remote(target)\n\nFails, saying what is missing, when pkg on target could not reach a\nrepository: no nameserver in ROOT/etc/resolv.conf, or no *.conf file in\nROOT/etc/pkg or ROOT/usr/local/etc/pkg/repos (read inside the root).",
+	"pkg.read_list":    "pkg.read_list(path) -> list of str\n\nReads a package list file on the host (create's pkglist=FILE): one name\nper line, blank lines and lines starting with # ignored, each name\nchecked. Fails when the file is missing or names nothing.",
 }
 
 // NewModule returns the pkg module driving h.
@@ -50,6 +58,7 @@ func NewModule(h *runtime.Host) *starlarkstruct.Module {
 	m := &module{h: h}
 	fns := map[string]func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
 		"install": m.install, "remove": m.remove, "update": m.update, "installed": m.installed, "read_list": m.readList,
+		"run": m.run, "local": m.local, "has_resolver": m.hasResolver, "check_remote": m.checkRemote,
 	}
 	members := starlark.StringDict{}
 	for name, fn := range fns {
@@ -152,11 +161,8 @@ func CheckResolver(h *runtime.Host, root string) error {
 	if err != nil && !errors.Is(err, runtime.ErrNotExist) {
 		return err
 	}
-	for _, line := range strings.Split(string(b), "\n") {
-		f := strings.Fields(line)
-		if len(f) >= 2 && f[0] == "nameserver" {
-			return nil
-		}
+	if namesNameserver(b) {
+		return nil
 	}
 	why := "is missing"
 	if err == nil {
@@ -164,6 +170,18 @@ func CheckResolver(h *runtime.Host, root string) error {
 	}
 	return fmt.Errorf("the jail has no working resolver: %s %s, so pkg cannot reach its repository "+
 		"(set resolver=copy to use the host's, or resolver=\"nameserver ADDRESS\")", p, why)
+}
+
+// namesNameserver reports whether resolv.conf content b has a nameserver
+// line.
+func namesNameserver(b []byte) bool {
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) >= 2 && f[0] == "nameserver" {
+			return true
+		}
+	}
+	return false
 }
 
 func run(ctx context.Context, h *runtime.Host, tg Target, args ...string) (string, error) {
