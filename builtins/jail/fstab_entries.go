@@ -455,7 +455,13 @@ func EditFstab(ctx context.Context, h *runtime.Host, u *thread.Undo, r *thread.R
 	if err != nil {
 		return false, err
 	}
-	cmd := &runtime.Cmd{Path: argv[0], Args: argv[1:], Stdin: r.Stdin, Stdout: r.Stdout, Stderr: r.Stderr, Change: true}
+	// The editor draws on the terminal: standard error when standard
+	// output is a pipe (`iocage fstab web edit --json | ...`).
+	out := r.Stdout
+	if !r.Interactive && r.StderrTerminal {
+		out = r.Stderr
+	}
+	cmd := &runtime.Cmd{Path: argv[0], Args: argv[1:], Stdin: r.Stdin, Stdout: out, Stderr: r.Stderr, Change: true}
 	if cmd.Stdin == nil {
 		cmd.Stdin = strings.NewReader("")
 	}
