@@ -121,6 +121,9 @@ func (e FstabEntry) InJail(root string) (string, bool) {
 // itself are refused: a line must say plainly where it mounts.
 func DestinationRel(dst string) (string, error) {
 	p := strings.TrimPrefix(dst, JailRootToken)
+	if strings.Contains(p, JailRootToken) {
+		return "", fmt.Errorf("destination %q: %s stands for the jail's root and may only start it", dst, JailRootToken)
+	}
 	if !strings.HasPrefix(p, "/") {
 		return "", fmt.Errorf("destination %q: want an absolute path inside the jail, such as /mnt/data", dst)
 	}
@@ -150,6 +153,10 @@ func checkSource(h *runtime.Host, a FstabAddition) error {
 	switch {
 	case a.Source == "":
 		return fmt.Errorf("source: empty")
+	case strings.Contains(a.Source, JailRootToken):
+		// Start would mount a path of the jail, which its root user
+		// could make a symlink to any directory of the host.
+		return fmt.Errorf("source %q: a path inside the jail (%s) is refused: want a host path", a.Source, JailRootToken)
 	case strings.HasPrefix(a.Source, "-"):
 		return fmt.Errorf("source %q: starts with '-', which mount(8) would read as an option", a.Source)
 	case a.Type == "nullfs" && !path.IsAbs(a.Source):

@@ -154,6 +154,8 @@ func TestFstabVerbRefusals(t *testing.T) {
 		{"web", "add", []string{"/srv/data", "/mnt/file/x"}, "/mnt/file is a file, not a directory"},
 		{"web", "add", []string{"/srv/data", "mnt/rel"}, "want an absolute path inside the jail"},
 		{"web", "add", []string{"/srv/data", "/"}, "the jail's root itself cannot be a mount point"},
+		{"web", "add", []string{"/srv/data", "/mnt/%jailroot%"}, "may only start it"},
+		{"web", "add", []string{"%jailroot%/mnt/evil", "/mnt/x"}, "a path inside the jail (%jailroot%) is refused"},
 		{"web", "add", []string{"/srv/missing", "/mnt/x"}, "source /srv/missing does not exist on the host"},
 		{"web", "add", []string{"srv/data", "/mnt/x"}, "nullfs mounts a host directory: want an absolute path"},
 		{"web", "add", []string{"/srv/data", "/mnt/data/"}, "destination /mnt/data is already in the fstab (line 12)"},
@@ -184,6 +186,30 @@ func TestFstabVerbRefusals(t *testing.T) {
 				t.Errorf("the refusal changed the host (-before +after):\n%s", d)
 			}
 		})
+	}
+}
+
+// An fstab that is a symlink (it may have come with an import stream) is
+// refused, not followed, and what it names is left alone.
+func TestFstabVerbRefusesASymlinkedFstab(t *testing.T) {
+	s, j := fsJail(t)
+	must(t, os.MkdirAll(s.Host.LocalPath("/srv/data"), 0o755))
+	must(t, os.WriteFile(s.Host.LocalPath("/etc/host.conf"), []byte("host's\n"), 0o644))
+	fstab := s.Host.LocalPath(j.Mountpoint + "/fstab")
+	must(t, os.Remove(fstab))
+	must(t, os.Symlink("/etc/host.conf", fstab))
+	for _, args := range [][]string{{"list"}, {"add", "/srv/data", "/mnt/data"}, {"rm", "1"}, {"edit"}} {
+		t.Setenv("EDITOR", "/usr/bin/true")
+		_, out, err := stRun(t, s, "fstab", fsArgs("web", args[0], args[1:]...))
+		if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+			t.Errorf("fstab web %v = %v; want a refusal of the symlink\n%s", args, err, out)
+		}
+	}
+	if b, _ := os.ReadFile(s.Host.LocalPath("/etc/host.conf")); string(b) != "host's\n" {
+		t.Errorf("the file the symlink names = %q; written through", b)
+	}
+	if fi, err := os.Lstat(fstab); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the symlinked fstab was replaced: %v", err)
 	}
 }
 
