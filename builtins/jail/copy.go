@@ -5,9 +5,10 @@ package jail
 // path. Every jail path is resolved inside the jail's root (runtime's
 // RootDir, over os.Root): a ".." component is refused, and a symlink that
 // leads out of the root (an absolute one, or a relative one climbing above
-// it) is an error, for reading and writing alike. Nothing is written
-// through a symlink: a new file is made with O_EXCL under a temporary name
-// and renamed into place, so a link at the destination is replaced, never
+// it) is an error, for reading and writing alike; one that stays inside is
+// followed to a directory as cp does. Nothing is written through a
+// symlink: a new file is made with O_EXCL under a temporary name and
+// renamed into place, so a link where a file goes is replaced, never
 // followed. A copy that fails half-way takes back what it made and puts
 // back what it replaced (journaled undo steps).
 
@@ -34,9 +35,9 @@ func init() {
 		"src's name; a directory is merged into an existing one. src is a path\n"+
 		"inside src_jail (a jail.jail) or, when None, an absolute host path; dst\n"+
 		"likewise with dst_jail. A jail path is resolved inside the jail's root:\n"+
-		"'..' is refused, a symlink leading out of the root is an error, and a\n"+
-		"symlink at a destination in a jail is replaced, never written through\n"+
-		"(or taken for a directory). Files keep their permission bits, setuid and\n"+
+		"'..' is refused, a symlink leading out of the root is an error (a link\n"+
+		"to a directory inside it is followed as cp does), and a symlink where\n"+
+		"a file is written is replaced, never written through. Files keep their permission bits, setuid and\n"+
 		"setgid dropped; symlinks inside a copied tree are copied as links; other\n"+
 		"special files are refused. An existing file is replaced atomically.\n"+
 		"When the copy fails, what it made is removed and what it replaced is\n"+
@@ -64,9 +65,6 @@ func (p Place) String() string {
 // resolved inside it.
 type side interface {
 	Lstat(p string) (fs.FileInfo, error)
-	// DestStat describes a destination: the host follows a symlink (as
-	// cp does), a jail never does.
-	DestStat(p string) (fs.FileInfo, error)
 	Stat(p string) (fs.FileInfo, error)
 	ReadDir(p string) ([]fs.DirEntry, error)
 	Open(p string) (*os.File, error)
@@ -80,11 +78,7 @@ type side interface {
 
 type hostSide struct{ *runtime.Host }
 
-func (s hostSide) DestStat(p string) (fs.FileInfo, error) { return s.Host.Stat(p) }
-
 type jailSide struct{ *runtime.RootDir }
-
-func (s jailSide) DestStat(p string) (fs.FileInfo, error) { return s.RootDir.Lstat(p) }
 
 func sideOf(h *runtime.Host, p Place) side {
 	if p.Root == "" {
@@ -143,8 +137,11 @@ func Copy(ctx context.Context, h *runtime.Host, undo *thread.Undo, src, dst Plac
 	if fi.IsDir() && !recursive {
 		return 0, fmt.Errorf("source %s is a directory: copying one needs recursive (cp -r)", src)
 	}
+	// A destination that is a directory, or a link to one (inside the
+	// jail's root: one leading out is an error), receives src under its
+	// name; the link itself is never written to.
 	target := dst.Path
-	if dfi, err := c.d.DestStat(dst.Path); err == nil && dfi.IsDir() {
+	if dfi, err := c.d.Stat(dst.Path); err == nil && dfi.IsDir() {
 		if src.Path == "/" {
 			return 0, fmt.Errorf("source %s is a root: name the destination directory itself", src)
 		}
@@ -242,7 +239,8 @@ func (c *copier) place(sp string, sfi fs.FileInfo, tp string, exists bool) error
 	}
 	if exists {
 		backup := runtime.TempName(tp)
-		err = c.undo.Do("put back "+c.where(c.dst, tp), c.restoreStep(tp, backup), func() error {
+		// Kept when it fails: the old file may be aside already.
+		err = c.undo.DoKeep("put back "+c.where(c.dst, tp), c.restoreStep(tp, backup), func() error {
 			if err := c.d.Rename(tp, backup); err != nil {
 				return err
 			}

@@ -262,6 +262,7 @@ func TestCpVerbNeverLeavesTheJailRoot(t *testing.T) {
 		{"cp", "/tmp/cpsrc/a.txt", "box:/up/planted"},
 		{"cp", "/tmp/cpsrc/a.txt", "box:/../planted"},
 		{"cp", "-r", "/tmp/cpsrc", "box:/evil"},
+		{"cp", "/tmp/cpsrc/a.txt", "box:/secret"},
 	} {
 		r := iocageOn(t, "", args...)
 		if r.Code != 1 || !(strings.Contains(r.Stderr, "leads out of") || strings.Contains(r.Stderr, "'..'") ||
@@ -277,12 +278,34 @@ func TestCpVerbNeverLeavesTheJailRoot(t *testing.T) {
 	if d := cmp.Diff(hostBefore, tree(t, hostEtc)); d != "" {
 		t.Errorf("host /etc changed (-want +got):\n%s", d)
 	}
-	// A link at the destination is replaced, never written through.
-	mustIocage(t, "cp", "/tmp/cpsrc/a.txt", "box:/secret")
-	if fi, err := os.Lstat(root + "/secret"); err != nil || !fi.Mode().IsRegular() {
-		t.Errorf("box:/secret after cp: %v %v, want a regular file", fi, err)
+	if fi, err := os.Lstat(root + "/secret"); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("box:/secret after a refused cp: %v %v, want the link as it was", fi, err)
 	}
-	if d := cmp.Diff(hostBefore, tree(t, hostEtc)); d != "" {
-		t.Errorf("host /etc changed by a copy onto a link (-want +got):\n%s", d)
+
+	// Inside the root, a link to a directory is followed as cp does; a
+	// link where a file goes is replaced, never written through.
+	writeFiles(t, root, map[string]string{"usr/home/.keep": "", "etc/motd": "motd\n"})
+	for name, target := range map[string]string{"home": "usr/home", "motdlink": "etc/motd"} {
+		if err := os.Symlink(target, root+"/"+name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mustIocage(t, "cp", "/tmp/cpsrc/a.txt", "box:/home")
+	if b, err := os.ReadFile(root + "/usr/home/a.txt"); err != nil || string(b) != "alpha\n" {
+		t.Errorf("cp into box:/home (a link to usr/home): %q %v", b, err)
+	}
+	mustIocage(t, "cp", "/tmp/cpsrc/a.txt", "box:/motdlink")
+	if fi, err := os.Lstat(root + "/motdlink"); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("box:/motdlink after cp: %v %v, want a regular file", fi, err)
+	}
+	if b, _ := os.ReadFile(root + "/etc/motd"); string(b) != "motd\n" {
+		t.Errorf("cp onto box:/motdlink wrote through it: etc/motd is %q", b)
+	}
+
+	// Jail to jail.
+	mustIocage(t, "create", "-e", "tag=box2")
+	mustIocage(t, "cp", "box:/etc/motd", "box2:/motd")
+	if b, err := os.ReadFile(jailRoot(t, s, "box2") + "/motd"); err != nil || string(b) != "motd\n" {
+		t.Errorf("cp box:/etc/motd box2:/motd: %q %v", b, err)
 	}
 }
