@@ -168,6 +168,9 @@ func useSandboxProgram(t *testing.T) {
 
 var durations = regexp.MustCompile(`\(\d[^)]*s\)`)
 
+// guideUUIDs are the UUIDs of jails the guide creates, new each run.
+var guideUUIDs = regexp.MustCompile(`[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}`)
+
 func TestTestCommandReportsAndFails(t *testing.T) {
 	dir := t.TempDir()
 	writeFiles(t, dir, map[string]string{
@@ -267,6 +270,7 @@ func TestRecipesGuide(t *testing.T) {
 			}
 			got := iocageOn(t, stdin, cmd...)
 			out := durations.ReplaceAllString(got.Stdout+got.Stderr, "(T)")
+			out = guideUUIDs.ReplaceAllString(out, "UUID")
 			if d := cmp.Diff(want.String(), out); d != "" {
 				t.Errorf("docs/recipes.md: $ iocage %s (-doc +got):\n%s", strings.Join(cmd, " "), d)
 			}
