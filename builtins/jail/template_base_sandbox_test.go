@@ -189,6 +189,13 @@ func TestTemplateBasejailCreateStartUpdateDestroy(t *testing.T) {
 		t.Fatalf("stop: %v\n%s", err, out)
 	}
 	stCompareGolden(t, "basejail_template", golden)
+	// update of the stopped basejail clones its template's base again.
+	if _, out, err := stRun(t, s, "update", map[string]starlark.Value{"name": starlark.String("bj")}); err != nil || !strings.Contains(out, "Updating basejail from the base of template "+tbUUID) {
+		t.Errorf("update bj: %v\n%s", err, out)
+	}
+	if _, out, err := stRun(t, s, "upgrade", map[string]starlark.Value{"name": starlark.String("bj"), "release": starlark.String("14.4-RELEASE")}); err == nil || !strings.Contains(err.Error()+out, "is a basejail of the template") {
+		t.Errorf("upgrade bj: %v\n%s", err, out)
+	}
 
 	// The template is not destroyed while the basejail is built on it;
 	// -R takes both, and the base tree.
