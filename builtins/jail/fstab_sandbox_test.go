@@ -16,6 +16,7 @@ import (
 	"go.starlark.net/starlarkstruct"
 
 	"github.com/iocage/iocage/builtins/jail"
+	"github.com/iocage/iocage/builtins/thread"
 	"github.com/iocage/iocage/runtime/sandbox/sandboxtest"
 )
 
@@ -271,8 +272,67 @@ func TestFstabVerbMountsOnARunningJail(t *testing.T) {
 	if d := cmp.Diff(before, stState(t, s)); d != "" {
 		t.Errorf("the failed add changed the host (-before +after):\n%s", d)
 	}
+
+	// A failure at any change of add or rm leaves the host as it was.
+	for _, args := range [][]string{{"add", "/srv/shared", "/mnt/a/b"}, {"rm", "/mnt/a/b"}} {
+		before, fstab := stState(t, s), fsFile(t, s, j)
+		for n := 1; ; n++ {
+			if n > 10 {
+				t.Fatalf("fstab %v still fails after 10 injected failures", args)
+			}
+			s.Host.InjectFailure(n)
+			_, out, err := stRun(t, s, "fstab", fsArgs("web", args[0], args[1:]...))
+			s.Host.InjectFailure(0)
+			if err == nil {
+				t.Logf("fstab %v succeeded with the failure injected at change %d", args, n)
+				break
+			}
+			if !strings.Contains(err.Error(), "injected failure") {
+				t.Fatalf("n=%d: %v\n%s", n, err, out)
+			}
+			if d := cmp.Diff(before, stState(t, s)); d != "" {
+				t.Fatalf("n=%d: fstab %v failed and changed the host (-before +after):\n%s", n, args, d)
+			}
+			if got := fsFile(t, s, j); got != fstab {
+				t.Fatalf("n=%d: fstab %v failed and changed the fstab:\n%s", n, args, got)
+			}
+			if _, err := os.Lstat(s.Host.LocalPath(j.Mountpoint + "/root/mnt/a")); args[0] == "add" && err == nil {
+				t.Fatalf("n=%d: the failed add left its mount point", n)
+			}
+		}
+	}
+	if got := mounted(); got != "" {
+		t.Errorf("after add and rm, %s has %q", point, got)
+	}
+
 	if _, out, err := stRun(t, s, "stop", names("web")); err != nil {
 		t.Fatalf("stop: %v\n%s", err, out)
+	}
+}
+
+// The undo step of a mount point add made can be replayed twice (another
+// iocage after this one died), and removes only a directory, resolved
+// inside the root.
+func TestFstabRmdirStepReplays(t *testing.T) {
+	s, j := fsJail(t)
+	root := j.Mountpoint + "/root"
+	local := s.Host.LocalPath(root)
+	must(t, os.MkdirAll(local+"/mnt/made", 0o755))
+	must(t, os.MkdirAll(s.Host.LocalPath("/srv/keep"), 0o755))
+	must(t, os.Symlink("/srv/keep", local+"/mnt/link"))
+	for _, rel := range []string{"mnt/made", "mnt/made", "mnt/link/x", "mnt/link"} {
+		if err := (thread.Step{Kind: "jail.fstab_rmdir", Args: []string{root, rel}}).Run(t.Context(), s.Host); err != nil && rel != "mnt/link/x" {
+			t.Errorf("replay of %s: %v", rel, err)
+		}
+	}
+	if _, err := os.Lstat(local + "/mnt/made"); err == nil {
+		t.Errorf("mnt/made is still there")
+	}
+	if _, err := os.Lstat(local + "/mnt/link"); err != nil {
+		t.Errorf("the symlink mnt/link was removed: %v", err)
+	}
+	if _, err := os.Stat(s.Host.LocalPath("/srv/keep")); err != nil {
+		t.Errorf("the host directory a link named was removed: %v", err)
 	}
 }
 
