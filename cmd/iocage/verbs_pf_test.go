@@ -46,6 +46,10 @@ func TestSetRdrAndNat(t *testing.T) {
 	if d := cmp.Diff(want, got); d != "" {
 		t.Errorf("get (-want +got):\n%s", d)
 	}
+	// list shows them as any property.
+	if d := cmp.Diff(result{Stdout: "natweb\ton\tem0\ttcp 8080:80, udp 5353:53\n"}, iocageOn(t, "", "list", "-H", "-o", "tag,nat,nat_interface,rdr")); d != "" {
+		t.Errorf("list -o (-want +got):\n%s", d)
+	}
 }
 
 // TestPfSetup: pf-setup prints the anchor points; --install appends the
