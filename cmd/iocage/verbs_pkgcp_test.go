@@ -85,11 +85,28 @@ func TestPkgVerbOnStoppedAndRunningJails(t *testing.T) {
 	if r := iocageOn(t, "", "pkg", "nores", "info"); r.Code != 0 || r.Stdout != "" {
 		t.Errorf("pkg nores info = %+v, want nothing installed and exit 0", r)
 	}
-	// No repository configuration: refused too.
-	nores := jailRoot(t, s, "nores")
-	if err := os.WriteFile(nores+"/etc/resolv.conf", []byte("nameserver 127.0.0.1\n"), 0o644); err != nil {
-		t.Fatal(err)
+	// resolver=copy: the host's resolv.conf is copied in first, as start
+	// does.
+	hostResolv := s.Path("/etc/resolv.conf")
+	old, err := os.ReadFile(hostResolv)
+	if err != nil {
+		if err := os.WriteFile(hostResolv, []byte("nameserver 127.0.0.1\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { os.Remove(hostResolv) })
+	} else if !strings.Contains(string(old), "nameserver") {
+		t.Skipf("the sandbox host's resolv.conf names no nameserver: %q", old)
 	}
+	hostConf, _ := os.ReadFile(hostResolv)
+	mustIocage(t, "set", "resolver=copy", "nores")
+	if r := iocageOn(t, "", "pkg", "nores", "install", "-y", "hello"); r.Code != 0 {
+		t.Errorf("pkg nores install with resolver=copy = %+v", r)
+	}
+	nores := jailRoot(t, s, "nores")
+	if b, err := os.ReadFile(nores + "/etc/resolv.conf"); err != nil || string(b) != string(hostConf) {
+		t.Errorf("nores's resolv.conf after pkg with resolver=copy: %q %v, want the host's %q", b, err, hostConf)
+	}
+	// No repository configuration: refused too.
 	if err := os.Remove(nores + "/etc/pkg/FreeBSD.conf"); err != nil {
 		t.Fatal(err)
 	}
