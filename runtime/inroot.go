@@ -53,7 +53,7 @@ func (r *RootDir) open() (*os.Root, error) {
 		return nil, mapErr(r.root, err)
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("%s is %s, not a directory: %w", r.root, fileKind(fi.Mode()), ErrUnsafe)
+		return nil, fmt.Errorf("%s is %s, not a directory: %w", r.root, FileKind(fi.Mode()), ErrUnsafe)
 	}
 	rt, err := os.OpenRoot(local)
 	if err != nil {
@@ -191,7 +191,7 @@ func (r *RootDir) Resolve(rel string) (string, error) {
 	if fi, err := os.Lstat(local); err != nil {
 		return "", mapErr(r.root, err)
 	} else if !fi.IsDir() {
-		return "", fmt.Errorf("%s is %s, not a directory: %w", r.root, fileKind(fi.Mode()), ErrUnsafe)
+		return "", fmt.Errorf("%s is %s, not a directory: %w", r.root, FileKind(fi.Mode()), ErrUnsafe)
 	}
 	todo := strings.Split(rel, "/")
 	var done []string

@@ -133,7 +133,7 @@ func (h *Host) ReadRegular(p string) ([]byte, error) {
 		return nil, mapErr(p, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is %s, not a regular file: %w (a link could name any file of the host)", p, fileKind(fi.Mode()), ErrUnsafe)
+		return nil, fmt.Errorf("%s is %s, not a regular file: %w (a link could name any file of the host)", p, FileKind(fi.Mode()), ErrUnsafe)
 	}
 	f, err := os.OpenFile(local, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
@@ -155,17 +155,21 @@ func (h *Host) LstatRegular(p string) (fs.FileInfo, error) {
 		return nil, mapErr(p, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is %s, not a regular file: %w (a link could name any file of the host)", p, fileKind(fi.Mode()), ErrUnsafe)
+		return nil, fmt.Errorf("%s is %s, not a regular file: %w (a link could name any file of the host)", p, FileKind(fi.Mode()), ErrUnsafe)
 	}
 	return fi, nil
 }
 
-func fileKind(m fs.FileMode) string {
+// FileKind names what kind of file mode m is, for messages ("a symbolic
+// link", "a named pipe").
+func FileKind(m fs.FileMode) string {
 	switch {
 	case m&fs.ModeSymlink != 0:
 		return "a symbolic link"
 	case m.IsDir():
 		return "a directory"
+	case m.IsRegular():
+		return "a file"
 	case m&fs.ModeNamedPipe != 0:
 		return "a named pipe"
 	case m&fs.ModeSocket != 0:

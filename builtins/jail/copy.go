@@ -187,7 +187,7 @@ func (c *copier) copy(sp string, sfi fs.FileInfo, tp string) error {
 	switch m := sfi.Mode(); {
 	case m.IsDir():
 		if exists && !tfi.IsDir() {
-			return fmt.Errorf("cannot overwrite %s, which is %s, with directory %s", c.where(c.dst, tp), kindOf(tfi), c.where(c.src, sp))
+			return fmt.Errorf("cannot overwrite %s, which is %s, with directory %s", c.where(c.dst, tp), runtime.FileKind(tfi.Mode()), c.where(c.src, sp))
 		}
 		if !exists {
 			err := c.undo.Do("rm -rf "+c.where(c.dst, tp), c.removeStep(tp), func() error { return c.d.Mkdir(tp, modeOf(sfi)) })
@@ -213,11 +213,11 @@ func (c *copier) copy(sp string, sfi fs.FileInfo, tp string) error {
 		return nil
 	case m&fs.ModeSymlink != 0, m.IsRegular():
 		if exists && tfi.IsDir() {
-			return fmt.Errorf("cannot overwrite directory %s with %s %s", c.where(c.dst, tp), kindOf(sfi), c.where(c.src, sp))
+			return fmt.Errorf("cannot overwrite directory %s with %s %s", c.where(c.dst, tp), runtime.FileKind(sfi.Mode()), c.where(c.src, sp))
 		}
 		return c.place(sp, sfi, tp, exists)
 	}
-	return fmt.Errorf("source %s is %s: only files, directories and symbolic links are copied", c.where(c.src, sp), kindOf(sfi))
+	return fmt.Errorf("source %s is %s: only files, directories and symbolic links are copied", c.where(c.src, sp), runtime.FileKind(sfi.Mode()))
 }
 
 // place writes the file or symlink sp under a temporary name beside tp,
@@ -272,7 +272,7 @@ func (c *copier) writeFile(sp string, sfi fs.FileInfo, tmp string) error {
 		return err
 	}
 	if !ofi.Mode().IsRegular() {
-		return fmt.Errorf("source %s is %s, not a file", c.where(c.src, sp), kindOf(ofi))
+		return fmt.Errorf("source %s is %s, not a file", c.where(c.src, sp), runtime.FileKind(ofi.Mode()))
 	}
 	out, err := c.d.CreateNew(tmp, modeOf(ofi))
 	if err != nil {
@@ -306,25 +306,6 @@ func (r ctxReader) Read(p []byte) (int, error) {
 // belongs to root, and a jail's set-id program must not become the host's.
 func modeOf(fi fs.FileInfo) fs.FileMode {
 	return fi.Mode().Perm() | fi.Mode()&fs.ModeSticky
-}
-
-func kindOf(fi fs.FileInfo) string {
-	m := fi.Mode()
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case m.IsDir():
-		return "a directory"
-	case m.IsRegular():
-		return "a file"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	}
-	return "a special file"
 }
 
 func (c *copier) removeStep(p string) thread.Step {
