@@ -641,19 +641,29 @@ func stFstabRemove(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 	return fstabStruct(e, n, stRoot(j)), nil
 }
 
-func stFstabMount(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+// fstabEntryArgs unpacks (j, entry) of the builtins that act on one
+// entry of a jail's fstab.
+func fstabEntryArgs(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (*Jail, FstabAddition, error) {
 	var v *Value
 	var ev starlark.Value
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v, "entry", &ev); err != nil {
-		return nil, err
+		return nil, FstabAddition{}, err
 	}
 	j, err := fstabJail(b, v)
 	if err != nil {
-		return nil, err
+		return nil, FstabAddition{}, err
 	}
 	a, err := additionOf(ev)
 	if err != nil {
-		return fail(b, err)
+		return nil, FstabAddition{}, fmt.Errorf("%s: %w", b.Name(), err)
+	}
+	return j, a, nil
+}
+
+func stFstabMount(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	j, a, err := fstabEntryArgs(b, args, kwargs)
+	if err != nil {
+		return nil, err
 	}
 	if err := MountFstabEntry(thread.Context(t), h, thread.UndoOf(t), j, a); err != nil {
 		return fail(b, err)
@@ -662,18 +672,9 @@ func stFstabMount(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args
 }
 
 func stFstabUnmount(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var v *Value
-	var ev starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "j", &v, "entry", &ev); err != nil {
-		return nil, err
-	}
-	j, err := fstabJail(b, v)
+	j, a, err := fstabEntryArgs(b, args, kwargs)
 	if err != nil {
 		return nil, err
-	}
-	a, err := additionOf(ev)
-	if err != nil {
-		return fail(b, err)
 	}
 	done, err := UnmountFstabEntry(thread.Context(t), h, j, a.Destination)
 	if err != nil {

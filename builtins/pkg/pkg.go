@@ -15,7 +15,6 @@
 //	pkg.read_list(path) -> [str]
 //	pkg.run(target, args) -> int
 //	pkg.local(args) -> bool
-//	pkg.has_resolver(target) -> bool
 //	pkg.check_remote(target)
 //
 // target is a jail.jail, a jail.spec (a jail being created) or the host
@@ -48,7 +47,6 @@ var Docs = map[string]string{
 	"pkg.installed":    "pkg.installed(target) -> list of str\n\nThe names of the installed packages, sorted (`pkg ... info`).",
 	"pkg.run":          "pkg.run(target, args) -> int\n\nRuns the host's pkg with args (a list of str, passed untouched) on target,\nwith the run's standard files: `pkg -j ioc-UUID ARGS...` when the jail runs\n(pkg attaches to it), else `pkg -c ROOT ARGS...`. Returns pkg's exit\nstatus. pkg's -j, -c and -r among args are refused. info, query, which,\nconfig, help and shlib run in dry-run too; other commands are printed.",
 	"pkg.local":        "pkg.local(args) -> bool\n\nWhether pkg with args needs no repository: no command (-v, -l) or one of\nannotate, autoremove, check, clean, config, delete, help, info, lock, query,\nremove, set, shlib, unlock, which (pkg's global options skipped). No host\naccess.",
-	"pkg.has_resolver": "pkg.has_resolver(target) -> bool\n\nWhether ROOT/etc/resolv.conf, read inside the root, names a nameserver.",
 	"pkg.check_remote": "pkg.check_remote(target)\n\nFails, saying what is missing, when pkg on target could not reach a\nrepository: no nameserver in ROOT/etc/resolv.conf, or no *.conf file in\nROOT/etc/pkg or ROOT/usr/local/etc/pkg/repos (read inside the root).",
 	"pkg.read_list":    "pkg.read_list(path) -> list of str\n\nReads a package list file on the host (create's pkglist=FILE): one name\nper line, blank lines and lines starting with # ignored, each name\nchecked. Fails when the file is missing or names nothing.",
 }
@@ -58,7 +56,7 @@ func NewModule(h *runtime.Host) *starlarkstruct.Module {
 	m := &module{h: h}
 	fns := map[string]func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
 		"install": m.install, "remove": m.remove, "update": m.update, "installed": m.installed, "read_list": m.readList,
-		"run": m.run, "local": m.local, "has_resolver": m.hasResolver, "check_remote": m.checkRemote,
+		"run": m.run, "local": m.local, "check_remote": m.checkRemote,
 	}
 	members := starlark.StringDict{}
 	for name, fn := range fns {

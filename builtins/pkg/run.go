@@ -135,19 +135,6 @@ func Run(ctx context.Context, h *runtime.Host, tg Target, args []string, stdin i
 	return res.ExitCode, nil
 }
 
-// HasResolver reports whether the root's /etc/resolv.conf (read inside the
-// root) names a nameserver.
-func HasResolver(h *runtime.Host, root string) (bool, error) {
-	b, err := h.InRoot(root).ReadFile("etc/resolv.conf")
-	if errors.Is(err, runtime.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	return namesNameserver(b), nil
-}
-
 // RepoDirs are where pkg(8) reads repository configurations by default
 // (pkg.conf(5)'s REPOS_DIR), relative to the root.
 var RepoDirs = []string{"etc/pkg", "usr/local/etc/pkg/repos"}
@@ -239,22 +226,6 @@ func (m *module) local(t *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 		return nil, err
 	}
 	ok, err := Local(pargs)
-	if err != nil {
-		return fail(b, err)
-	}
-	return starlark.Bool(ok), nil
-}
-
-func (m *module) hasResolver(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var tv starlark.Value
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "target", &tv); err != nil {
-		return nil, err
-	}
-	tg, err := targetOf(tv)
-	if err != nil {
-		return fail(b, err)
-	}
-	ok, err := HasResolver(m.host(t), tg.Root)
 	if err != nil {
 		return fail(b, err)
 	}

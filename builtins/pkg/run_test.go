@@ -91,14 +91,14 @@ func TestCheckRemoteSaysWhatIsMissing(t *testing.T) {
 	if err := pkg.CheckRemote(h, root); err == nil || !strings.Contains(err.Error(), "no working resolver") {
 		t.Errorf("no resolv.conf: %v", err)
 	}
-	if ok, err := pkg.HasResolver(h, root); ok || err != nil {
-		t.Errorf("HasResolver without resolv.conf = %v, %v", ok, err)
+	if err := pkg.CheckResolver(h, root); err == nil || !strings.Contains(err.Error(), "is missing") {
+		t.Errorf("CheckResolver without resolv.conf = %v", err)
 	}
 	if err := os.WriteFile(r+"/etc/resolv.conf", []byte("nameserver 10.0.0.1\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if ok, err := pkg.HasResolver(h, root); !ok || err != nil {
-		t.Errorf("HasResolver = %v, %v", ok, err)
+	if err := pkg.CheckResolver(h, root); err != nil {
+		t.Errorf("CheckResolver with a nameserver = %v", err)
 	}
 	if err := pkg.CheckRemote(h, root); err == nil || !strings.Contains(err.Error(), "no pkg repository configured") {
 		t.Errorf("no repository: %v", err)

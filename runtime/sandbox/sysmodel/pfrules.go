@@ -142,6 +142,40 @@ func parsePfRule(line string) (pfRule, error) {
 	return pfRule{}, errPfSyntax
 }
 
+// familyProto reads [inet|inet6] [proto tcp|udp], writing what it read to b.
+func (p *pfParser) familyProto(b *strings.Builder) (af, proto string, err error) {
+	if p.peek() == "inet" || p.peek() == "inet6" {
+		af = p.next()
+		b.WriteString(" " + af)
+	}
+	if p.accept("proto") {
+		proto = p.next()
+		if proto != "tcp" && proto != "udp" {
+			return "", "", errPfSyntax
+		}
+		b.WriteString(" proto " + proto)
+	}
+	return af, proto, nil
+}
+
+// endpoint reads HOST [port N] (a port needs a proto) and returns the host
+// and the text pfctl prints for both ("10.0.0.1 port = 80").
+func (p *pfParser) endpoint(af, proto string) (host, text string, hasPort bool, err error) {
+	host, err = p.host(af)
+	if err != nil {
+		return "", "", false, err
+	}
+	port, hasPort, err := p.port()
+	if err != nil || hasPort && proto == "" {
+		return "", "", false, errPfSyntax
+	}
+	text = host
+	if hasPort {
+		text += " port = " + port
+	}
+	return host, text, hasPort, nil
+}
+
 // translation: (nat|rdr) [pass] on IF [inet|inet6] [proto tcp|udp]
 // from HOST [port N] to HOST [port N] -> HOST [port N].
 func (p *pfParser) translation() (pfRule, error) {
@@ -159,49 +193,25 @@ func (p *pfParser) translation() (pfRule, error) {
 		return pfRule{}, errPfSyntax
 	}
 	b.WriteString(" on " + ifn)
-	af := ""
-	if p.peek() == "inet" || p.peek() == "inet6" {
-		af = p.next()
-		b.WriteString(" " + af)
-	}
-	proto := ""
-	if p.accept("proto") {
-		proto = p.next()
-		if proto != "tcp" && proto != "udp" {
-			return pfRule{}, errPfSyntax
-		}
-		b.WriteString(" proto " + proto)
+	af, proto, err := p.familyProto(&b)
+	if err != nil {
+		return pfRule{}, err
 	}
 	if !p.accept("from") {
 		return pfRule{}, errPfSyntax
 	}
-	src, err := p.host(af)
+	_, src, _, err := p.endpoint(af, proto)
 	if err != nil {
 		return pfRule{}, err
-	}
-	b.WriteString(" from " + src)
-	sp, hasSP, err := p.port()
-	if err != nil || hasSP && proto == "" {
-		return pfRule{}, errPfSyntax
-	}
-	if hasSP {
-		b.WriteString(" port = " + sp)
 	}
 	if !p.accept("to") {
 		return pfRule{}, errPfSyntax
 	}
-	dst, err := p.host(af)
+	_, dst, _, err := p.endpoint(af, proto)
 	if err != nil {
 		return pfRule{}, err
 	}
-	b.WriteString(" to " + dst)
-	dp, hasDP, err := p.port()
-	if err != nil || hasDP && proto == "" {
-		return pfRule{}, errPfSyntax
-	}
-	if hasDP {
-		b.WriteString(" port = " + dp)
-	}
+	b.WriteString(" from " + src + " to " + dst)
 	if !p.accept("->") {
 		return pfRule{}, errPfSyntax
 	}
@@ -249,49 +259,28 @@ func (p *pfParser) filter() (pfRule, error) {
 		}
 		b.WriteString(" on " + ifn)
 	}
-	af := ""
-	if p.peek() == "inet" || p.peek() == "inet6" {
-		af = p.next()
-		b.WriteString(" " + af)
-	}
-	proto := ""
-	if p.accept("proto") {
-		proto = p.next()
-		if proto != "tcp" && proto != "udp" {
-			return pfRule{}, errPfSyntax
-		}
-		b.WriteString(" proto " + proto)
+	af, proto, err := p.familyProto(&b)
+	if err != nil {
+		return pfRule{}, err
 	}
 	if p.accept("all") {
 		b.WriteString(" all")
 	} else if p.accept("from") {
-		src, err := p.host(af)
+		src, srcText, hasSP, err := p.endpoint(af, proto)
 		if err != nil {
 			return pfRule{}, err
 		}
-		sp, hasSP, err := p.port()
-		if err != nil || hasSP && proto == "" || !p.accept("to") {
+		if !p.accept("to") {
 			return pfRule{}, errPfSyntax
 		}
-		dst, err := p.host(af)
+		dst, dstText, hasDP, err := p.endpoint(af, proto)
 		if err != nil {
 			return pfRule{}, err
-		}
-		dp, hasDP, err := p.port()
-		if err != nil || hasDP && proto == "" {
-			return pfRule{}, errPfSyntax
 		}
 		if src == "any" && dst == "any" && !hasSP && !hasDP {
 			b.WriteString(" all")
 		} else {
-			b.WriteString(" from " + src)
-			if hasSP {
-				b.WriteString(" port = " + sp)
-			}
-			b.WriteString(" to " + dst)
-			if hasDP {
-				b.WriteString(" port = " + dp)
-			}
+			b.WriteString(" from " + srcText + " to " + dstText)
 		}
 	} else {
 		b.WriteString(" all")
