@@ -29,6 +29,10 @@ const tbUUID = "7c1e0b52-3a4d-4f6e-8b9a-1c2d3e4f5a6b"
 func tbTemplate(t *testing.T, s *sandboxtest.Sandbox) *jail.Jail {
 	t.Helper()
 	j := stJail(t, s, tbUUID, "tpl", map[string]string{"template": "yes", "vnet": "off"})
+	// The template's freebsd-update asks this test's mirror, not whatever
+	// may listen on the default address.
+	_, addr := crReleaseTree(t)
+	tbWrite(t, s, "etc/freebsd-update.conf", "ServerName "+addr+"\nComponents world\nIgnorePaths\nUpdateIfUnmodified /etc/ /var/ /root/\nKeepModifiedMetadata yes\n")
 	tbWrite(t, s, "usr/share/tpl.txt", "v1\n")
 	tbWrite(t, s, "usr/share/gone.txt", "old\n")
 	return j
