@@ -57,6 +57,7 @@ const (
 	Sh             = "/bin/sh"
 	Env            = "/usr/bin/env"
 	Pfctl          = "/sbin/pfctl"
+	SSH            = "/usr/bin/ssh"
 )
 
 // ErrNotExist is returned (wrapped) when a dataset, jail, file or other host

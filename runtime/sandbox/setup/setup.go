@@ -36,15 +36,20 @@ var Packages = []Package{
 	{Name: "zfs-fuse", File: "/usr/sbin/zfs-fuse"},
 	{Name: "busybox-static", File: "/bin/busybox"},
 	{Name: "xz-utils", File: "/usr/bin/xz"},
+	// FreeBSD's base has ssh(1): iocage send runs it.
+	{Name: "openssh-client", File: "/usr/bin/ssh"},
 }
 
 // TestPackages are what the test suite needs besides the sandbox, which
 // Deps (make test) installs too: mandoc lints the manual pages, zsh and
-// fish check the syntax of their completion scripts.
+// fish check the syntax of their completion scripts, openssh-server
+// answers iocage send's tests.
 var TestPackages = []Package{
 	{Name: "mandoc", File: "/usr/bin/mandoc"},
 	{Name: "zsh", File: "/usr/bin/zsh"},
 	{Name: "fish", File: "/usr/bin/fish"},
+	// sshd on 127.0.0.1 is the second host's end of iocage send's tests.
+	{Name: "openssh-server", File: "/usr/sbin/sshd"},
 }
 
 const (

@@ -73,6 +73,7 @@ var props = []prop{
 	{name: "snapdir", col: "SNAPDIR", kind: kIndex, width: 7, types: tFS, fuse: "snapdir"},
 	{name: "aclmode", col: "ACLMODE", kind: kIndex, width: 11, types: tFS, fuse: "aclmode"},
 	{name: "aclinherit", col: "ACLINHERIT", kind: kIndex, width: 13, types: tFS, fuse: "aclinherit"},
+	{name: "createtxg", col: "CREATETXG", kind: kString, types: tAll, fuse: "createtxg"},
 	{name: "canmount", col: "CANMOUNT", kind: kIndex, width: 6, types: tFS, fuse: "canmount"},
 	{name: "xattr", col: "XATTR", kind: kIndex, width: 3, types: tFS | tSnap, fuse: "xattr"},
 	{name: "copies", col: "COPIES", kind: kIndex, width: 1, types: tFS | tVol, fuse: "copies"},
@@ -85,6 +86,9 @@ var props = []prop{
 	{name: "sharesmb", col: "SHARESMB", kind: kString, types: tFS, fuse: "sharesmb"},
 	{name: "refquota", col: "REFQUOTA", kind: kBytesNone, types: tFS, fuse: "refquota"},
 	{name: "refreservation", col: "REFRESERV", kind: kBytesNone, types: tFS | tVol, fuse: "refreservation"},
+	// A guid is a uint64, beyond what the numeric kinds hold: shown as
+	// zfs-fuse prints it.
+	{name: "guid", col: "GUID", kind: kString, types: tAll, fuse: "guid"},
 	{name: "primarycache", col: "PRIMARYCACHE", kind: kIndex, width: 8, types: tAll, fuse: "primarycache"},
 	{name: "secondarycache", col: "SECONDARYCACHE", kind: kIndex, width: 8, types: tAll, fuse: "secondarycache"},
 	{name: "usedbysnapshots", col: "USEDSNAP", kind: kBytes, types: tFS | tVol, fuse: "usedbysnapshots"},
