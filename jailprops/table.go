@@ -147,9 +147,9 @@ func init() {
 		&Property{Name: "copies", Native: true, Type: "zfs", Default: "1", Values: "1, 2 or 3", Doc: "copies of each block", check: checkEnum("1", "2", "3")},
 	)
 	add(GroupSync,
-		str("sync_state", "none", "reserved", "", "reserved"),
-		str("sync_target", "none", "reserved", "", "reserved"),
-		str("sync_tgt_zpool", "none", "reserved", "", "reserved"),
+		str("sync_state", "none", "none, complete:SNAP or partial:SNAP (written by iocage send)", "", "the last iocage send: the snapshot the copy holds in full, or the one an interrupted send left to resume"),
+		str("sync_target", "none", "none or [USER@]HOST (written by iocage send)", "", "where iocage send last sent the jail"),
+		str("sync_tgt_zpool", "none", "none or a pool name (written by iocage send)", "", "the receiving host's pool of the last iocage send"),
 	)
 	add(GroupFTP,
 		&Property{Name: "ftpproto", Type: "enum", Default: "http", Values: "http, https, ftp or file", Doc: "protocol of release downloads", check: checkEnum("http", "https", "ftp", "file")},

@@ -480,6 +480,9 @@ type ImportOptions struct {
 	// KeepHooks keeps the stream's host-facing values (hooks, delegated
 	// dataset, jail privileges).
 	KeepHooks bool
+	// RefuseTagClash fails on a tag another jail has instead of giving
+	// the jail a _N suffixed one: a copy kept in sync keeps its name.
+	RefuseTagClash bool
 }
 
 // ImportSpec resolves the identity of the received jail src on this
@@ -541,7 +544,9 @@ func ImportSpec(src *Jail, cli map[string]string, o ImportOptions) (*Spec, error
 		if tag == "" {
 			tag = uuid
 		}
-		if _, taken := tags[tag]; taken {
+		if other, taken := tags[tag]; taken && o.RefuseTagClash {
+			return nil, fmt.Errorf("tag %q is jail %s's on this host; rename one of them (iocage rename)", tag, other)
+		} else if taken {
 			base := tag
 			for i := 2; tags[tag] != ""; i++ {
 				tag = base + "_" + strconv.Itoa(i)

@@ -201,6 +201,7 @@ func buildProgram() (string, error) {
 func Main(m interface{ Run() int }) {
 	sandbox.Main()
 	code := m.Run()
+	stopRemote()
 	mu.Lock()
 	for _, s := range shared {
 		if s.Real() {
