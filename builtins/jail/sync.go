@@ -424,7 +424,7 @@ func writeTransfer(ctx context.Context, h *runtime.Host, fw *frameWriter, head [
 		case SendSkip:
 			continue
 		case SendIncremental:
-			o = zfs.SendOptions{Base: "@" + d.Base, Intermediates: true}
+			o = zfs.SendOptions{Base: "@" + d.Base}
 		case SendResume:
 			o = zfs.SendOptions{ResumeToken: tokens[d.Path]}
 		}
@@ -524,10 +524,9 @@ func OpenTransfer(r io.Reader) (*Transfer, error) {
 // or its staging twin), each resumable: a transfer cut off leaves what
 // arrived for the sender's next attempt to resume. An earlier interrupted
 // receive into a dataset that this transfer does not resume is dropped
-// first (`zfs receive -A`). A dataset received in full that the sender's
-// jail has jailed gets jailed=on and mountpoint=none, as create makes
-// it; nothing else of the stream's properties is taken (they are not
-// sent). Returns the bytes of streams received.
+// first (`zfs receive -A`). The streams carry no properties (see
+// JailDatasets for the one that matters). Returns the bytes of streams
+// received.
 func ReceiveSync(ctx context.Context, h *runtime.Host, t *Transfer, top string, prog io.Writer) (int64, error) {
 	m := progress.New(prog, progress.Options{Name: t.Header.UUID})
 	var total int64
@@ -550,7 +549,7 @@ func ReceiveSync(ctx context.Context, h *runtime.Host, t *Transfer, top string, 
 				}
 			}
 		}
-		o := zfs.ReceiveOptions{NoMount: true, Resumable: true, Force: d.Kind == SendIncremental}
+		o := zfs.ReceiveOptions{NoMount: true, Resumable: true, Force: d.Kind != SendFull}
 		cw := &countReader{r: t.fr.stream()}
 		err := zfs.Receive(ctx, h, target, o, io.TeeReader(cw, m))
 		total += cw.n
@@ -569,11 +568,6 @@ func ReceiveSync(ctx context.Context, h *runtime.Host, t *Transfer, top string, 
 				return total, errCut
 			}
 			return total, fmt.Errorf("receiving %s: %w", target, err)
-		}
-		if d.Kind == SendFull && d.Jailed {
-			if err := zfs.Set(ctx, h, target, map[string]string{"jailed": "on", "mountpoint": "none"}); err != nil {
-				return total, err
-			}
 		}
 	}
 	m.Finish(true)
@@ -615,4 +609,44 @@ func EnsureIncoming(ctx context.Context, h *runtime.Host, pool string) error {
 		return err
 	}
 	return zfs.Create(ctx, h, ds, false, map[string]string{"mountpoint": "none", "canmount": "off"})
+}
+
+// JailDatasets gives the datasets of the copy at top that the sender's
+// jail has jailed jailed=on and mountpoint=none, as create makes them,
+// where they are not yet: one zfs list, one zfs set each. Done once the
+// copy is in POOL/iocage/jails: zfs renames no tree with a jailed child
+// of inherited mountpoint. Undone (the old values back).
+func JailDatasets(ctx context.Context, h *runtime.Host, hdr *SyncHeader, top string, u *thread.Undo) ([]string, error) {
+	rows, err := zfs.List(ctx, h, zfs.ListOptions{Roots: []string{top}, Recursive: true, Types: []string{"filesystem"}, Props: []string{"jailed"}, Narrow: true})
+	if err != nil {
+		return nil, err
+	}
+	jailed := map[string]bool{}
+	for _, r := range rows {
+		jailed[r.Name] = r.Props["jailed"] == "on"
+	}
+	var done []string
+	for _, d := range hdr.Datasets {
+		ds := top
+		if d.Path != "" {
+			ds += "/" + d.Path
+		}
+		if !d.Jailed || jailed[ds] {
+			continue
+		}
+		if _, ok := jailed[ds]; !ok {
+			return done, fmt.Errorf("%s: %w", ds, runtime.ErrNotExist)
+		}
+		prev, err := zfs.Sources(ctx, h, ds, "jailed", "mountpoint")
+		if err != nil {
+			return done, err
+		}
+		if err := u.Do("zfs set (restore) "+ds, zfs.RestoreStep(ds, prev), func() error {
+			return zfs.Set(ctx, h, ds, map[string]string{"jailed": "on", "mountpoint": "none"})
+		}); err != nil {
+			return done, err
+		}
+		done = append(done, ds)
+	}
+	return done, nil
 }

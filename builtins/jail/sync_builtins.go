@@ -73,6 +73,10 @@ func init() {
 		"Writes the properties of spec that differ from those of spec.dataset\n"+
 		"(one zfs get, one zfs set). Returns them. Undone (the old values\n"+
 		"back).", stWriteReplica)
+	register("jail_datasets", "jail.jail_datasets(transfer, dataset) -> list of str\n\n"+
+		"Gives the datasets below dataset that the sender has jailed jailed=on\n"+
+		"and mountpoint=none where they are not yet (one zfs list, one zfs set\n"+
+		"each). Returns them. Undone.", stJailDatasets)
 	register("prune_sync", "jail.prune_sync(dataset, keep) -> list of str\n\n"+
 		"Destroys the snapshots sync-* of dataset (`zfs destroy -r DS@SNAP`)\n"+
 		"other than keep: the newest one both hosts hold is all an\n"+
@@ -458,6 +462,23 @@ func stPruneSync(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args 
 		return nil, err
 	}
 	done, err := PruneSync(t, h, ds, keep)
+	if err != nil {
+		return fail(b, err)
+	}
+	return strings2list(done), nil
+}
+
+func stJailDatasets(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	var tv starlark.Value
+	var ds string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "transfer", &tv, "dataset", &ds); err != nil {
+		return nil, err
+	}
+	tr, err := goArg[*Transfer](tv, "jail.transfer")
+	if err != nil {
+		return fail(b, err)
+	}
+	done, err := JailDatasets(thread.Context(t), h, tr.Header, ds, thread.UndoOf(t))
 	if err != nil {
 		return fail(b, err)
 	}

@@ -54,7 +54,7 @@ const (
 const (
 	SendSkip        = "skip"        // the receiver has the snapshot already
 	SendFull        = "full"        // a full stream of the snapshot
-	SendIncremental = "incremental" // from Base, with the snapshots between (-I)
+	SendIncremental = "incremental" // from Base (-i; a package stream of -I cannot be resumed)
 	SendResume      = "resume"      // the rest of an interrupted stream (send -t)
 )
 
