@@ -13,6 +13,7 @@ import (
 func init() {
 	OnTeardown(jails.Teardown)
 	OnTeardown(sysmodel.Teardown) // after the jails: their mounts go once no process uses them
+	OnTeardown(zfscompat.Teardown)
 	zfscompat.LookupJail = func(tx *model.Tx, idOrName string) (string, int, bool) {
 		r, ok := jails.Lookup(tx, idOrName)
 		if !ok {

@@ -39,6 +39,9 @@ type catalog struct {
 	// read) their rows alone say every dataset's clones.
 	whole   map[string]bool
 	origins bool
+	// partials are the sandbox's partial receives, read when a token is
+	// first asked for.
+	partials map[string]*partial
 }
 
 // typeOf maps zfs-fuse's type word.
@@ -295,6 +298,8 @@ func fuseNeeds(name string, p *prop) []string {
 		return []string{"used"}
 	case "logicalreferenced":
 		return []string{"referenced"}
+	case "receive_resume_token":
+		return []string{"guid"}
 	}
 	if p.fuse != "" {
 		return []string{p.fuse}
@@ -330,6 +335,14 @@ func (c *catalog) value(d *dataset, name string, p *prop, literal bool) (v, src 
 		if sh := d.vals[ShadowCompression].v; raw.v == "lzjb" && sh != "" && sh != "-" && sh != noShadow {
 			raw.v = sh
 		}
+	case "receive_resume_token":
+		if c.partials == nil {
+			c.partials = partials(c.sb)
+		}
+		if tok := quietToken(c.sb, c.partials[d.name], d.vals["guid"].v); tok != "" {
+			return tok, "-", true
+		}
+		return "-", "-", true
 	case "refcompressratio":
 		raw = value{d.vals["compressratio"].v, "-"}
 	case "written":

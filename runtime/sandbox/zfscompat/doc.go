@@ -20,6 +20,11 @@
 //     explicit compression change rewrites the shadow too. Shadow properties
 //     are never shown.
 //
+// Resumable receive (`receive -s`, `-A`, `send -t`, receive_resume_token),
+// which pool v23 lacks, is built here: see resume.go. It relies on zfs-fuse
+// writing byte-identical streams for the same snapshot, which
+// TestSendIsByteDeterministic checks.
+//
 // `zfs jail` and `zfs unjail` record attachments in the state store section
 // JailedSection (see Attachments); the jail model reads it.
 package zfscompat

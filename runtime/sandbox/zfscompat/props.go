@@ -114,6 +114,9 @@ var props = []prop{
 	{name: "userrefs", col: "USERREFS", kind: kNum, types: tSnap, fuse: "userrefs"},
 	{name: "defer_destroy", col: "DEFER_DESTROY", kind: kIndex, width: 3, types: tSnap, fuse: "defer_destroy"},
 	{name: "clones", col: "CLONES", kind: kString, types: tSnap},
+	// receive_resume_token comes from the sandbox's own record of
+	// partial receives (see partial).
+	{name: "receive_resume_token", col: "RESUMETOK", kind: kString, types: tFS | tVol},
 	{name: "name", col: "NAME", kind: kString, types: tAll},
 }
 

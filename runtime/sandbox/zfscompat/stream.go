@@ -2,7 +2,6 @@ package zfscompat
 
 import (
 	"bytes"
-	"encoding/binary"
 	"fmt"
 	"io"
 	"sort"
@@ -12,9 +11,25 @@ import (
 )
 
 func zfsSend(e *model.Env, args []string) int {
-	opts, rest, rc := options(e, args, "DLPRbcehnpsvwVi:I:X:", zfsUsage)
+	opts, rest, rc := options(e, args, "DLPRbcehnpsvwVi:I:X:t:", zfsUsage)
 	if rc != 0 {
 		return rc
+	}
+	for _, o := range opts {
+		if o.Flag != 't' {
+			continue
+		}
+		for _, x := range opts {
+			if strings.IndexByte("RiIpX", x.Flag) >= 0 {
+				fmt.Fprintln(e.Stderr, "invalid flags combined with -t")
+				fmt.Fprint(e.Stderr, zfsUsage)
+				return 2
+			}
+		}
+		if len(rest) > 0 {
+			return argCount(e, false)
+		}
+		return sendResume(e, o.Arg, has(opts, 'n'))
 	}
 	if len(rest) != 1 {
 		return argCount(e, len(rest) == 0)
@@ -62,28 +77,21 @@ func (u *unrootWriter) Write(p []byte) (int, error) {
 // streamMagic is DMU_BACKUP_MAGIC, which opens every send stream.
 const streamMagic = 0x2F5bacbac
 
-// peekToName reads the first record of a send stream (DRR_BEGIN) for the
-// name of the snapshot it carries and returns a reader that still yields
-// the whole stream: nothing beyond that record is held in memory.
-func peekToName(r io.Reader) (string, io.Reader, error) {
-	head := make([]byte, 312)
+// peekBegin reads the first record of a send stream (DRR_BEGIN) and
+// returns a reader that still yields the whole stream: nothing beyond that
+// record is held in memory.
+func peekBegin(r io.Reader) (streamBegin, io.Reader, error) {
+	head := make([]byte, drrSize)
 	n, err := io.ReadFull(r, head)
 	rest := io.MultiReader(bytes.NewReader(head[:n]), r)
 	if err != nil {
-		return "", rest, fmt.Errorf("invalid stream (bad magic number)")
+		return streamBegin{}, rest, fmt.Errorf("invalid stream (bad magic number)")
 	}
-	order := binary.ByteOrder(binary.LittleEndian)
-	if order.Uint64(head[8:16]) != streamMagic {
-		order = binary.BigEndian
-		if order.Uint64(head[8:16]) != streamMagic {
-			return "", rest, fmt.Errorf("invalid stream (bad magic number)")
-		}
+	b, _, ok := parseBegin(head)
+	if !ok {
+		return streamBegin{}, rest, fmt.Errorf("invalid stream (bad magic number)")
 	}
-	name := head[56:312]
-	if i := bytes.IndexByte(name, 0); i >= 0 {
-		name = name[:i]
-	}
-	return string(name), rest, nil
+	return b, rest, nil
 }
 
 func zfsReceive(e *model.Env, args []string) int {
@@ -92,16 +100,15 @@ func zfsReceive(e *model.Env, args []string) int {
 		return rc
 	}
 	target := rest[0]
-	if has(opts, 'A') || has(opts, 's') {
-		fmt.Fprintln(e.Stderr, "cannot receive: resumable receive is not supported by the sandbox's zfs-fuse")
-		return 1
+	if has(opts, 'A') {
+		return receiveAbort(e, target)
 	}
 	if has(opts, 'd') && has(opts, 'e') {
 		fmt.Fprintln(e.Stderr, "-d and -e cannot be used together")
 		fmt.Fprint(e.Stderr, zfsUsage)
 		return 2
 	}
-	var setAfter, inheritAfter []string
+	job := recvJob{opts: opts, target: target}
 	for _, o := range opts {
 		switch o.Flag {
 		case 'o':
@@ -113,7 +120,7 @@ func zfsReceive(e *model.Env, args []string) int {
 			if !ok {
 				return 1
 			}
-			setAfter = append(setAfter, a...)
+			job.setAfter = append(job.setAfter, a...)
 		case 'x':
 			full, p, ok := lookupProp(o.Arg)
 			if !ok {
@@ -122,44 +129,82 @@ func zfsReceive(e *model.Env, args []string) int {
 			}
 			switch {
 			case full == "compression":
-				inheritAfter = append(inheritAfter, "compression", ShadowCompression)
+				job.inheritAfter = append(job.inheritAfter, "compression", ShadowCompression)
 			case p != nil && p.fuse != "":
-				inheritAfter = append(inheritAfter, p.fuse)
+				job.inheritAfter = append(job.inheritAfter, p.fuse)
 			case p == nil:
-				inheritAfter = append(inheritAfter, full)
+				job.inheritAfter = append(job.inheritAfter, full)
 			}
 		}
 	}
 	// Which file system receives the top of the stream, for -e (which
 	// zfs-fuse lacks) and for what receive must do afterwards.
-	top, _, _ := strings.Cut(target, "@")
-	in := e.Stdin
-	fuseArgs := flagArgs(opts, "vnF")
-	if has(opts, 'd') || has(opts, 'e') {
-		var sent string
-		var err error
-		sent, in, err = peekToName(e.Stdin)
+	job.top, _, _ = strings.Cut(target, "@")
+	job.fuseArgs = flagArgs(opts, "vnF")
+	in, resume, err := readResumeHeader(e.Stdin)
+	if err != nil {
+		fmt.Fprintf(e.Stderr, "cannot receive resume stream: %v\n", err)
+		return 1
+	}
+	var begin streamBegin
+	if resume == nil && (has(opts, 'd') || has(opts, 'e') || has(opts, 's')) {
+		begin, in, err = peekBegin(in)
 		if err != nil {
 			fmt.Fprintf(e.Stderr, "cannot receive: %v\n", err)
 			return 1
 		}
+	}
+	if has(opts, 'd') || has(opts, 'e') {
+		sent := begin.ToName
+		if resume != nil {
+			sent = resume.ToName
+		}
 		sentFS, _, _ := strings.Cut(sent, "@")
 		if has(opts, 'e') {
-			top = target + "/" + sentFS[strings.LastIndexByte(sentFS, '/')+1:]
-			target = top
+			job.top = target + "/" + sentFS[strings.LastIndexByte(sentFS, '/')+1:]
+			job.target = job.top
 		} else {
 			if i := strings.IndexByte(sentFS, '/'); i >= 0 {
-				top = target + sentFS[i:]
+				job.top = target + sentFS[i:]
 			} else {
-				top = target
+				job.top = target
 			}
-			fuseArgs = append(fuseArgs, "-d")
+			job.fuseArgs = append(job.fuseArgs, "-d")
+		}
+	}
+	if resume != nil || has(opts, 's') && !has(opts, 'n') {
+		return receiveResumable(e, job, in, begin, resume)
+	}
+	if p, _ := readPartial(e.SB, job.top); p != nil {
+		// A new stream into partial state: OpenZFS refuses it until the
+		// state is resumed or aborted.
+		var b streamBegin
+		if b, in, err = peekBegin(in); err == nil && livePartial(e, p) {
+			fmt.Fprintf(e.Stderr, "cannot receive %s stream: destination %s contains partially-complete state from \"zfs receive -s\".\n",
+				streamKind(b), job.top)
+			return 1
 		}
 	}
 	var errb bytes.Buffer
-	rc = stream(e.Ctx, fuseZFS, append(append([]string{"receive"}, fuseArgs...), target), in,
+	rc = stream(e.Ctx, fuseZFS, append(append([]string{"receive"}, job.fuseArgs...), job.target), in,
 		&unrootWriter{e: e, w: e.Stdout}, &errb)
-	msg := unroot(e.SB, errb.String())
+	return finishReceive(e, job, rc, unroot(e.SB, errb.String()))
+}
+
+// recvJob is one receive as the command line asks it.
+type recvJob struct {
+	opts []model.Option
+	// target is what zfs-fuse's receive is given, top the file system
+	// that gets the top of the stream.
+	target, top            string
+	fuseArgs               []string
+	setAfter, inheritAfter []string
+}
+
+// finishReceive reports a zfs-fuse receive (rc, its unrooted stderr msg)
+// and does what OpenZFS's receive does that zfs-fuse's does not.
+func finishReceive(e *model.Env, job recvJob, rc int, msg string) int {
+	opts, top := job.opts, job.top
 	if has(opts, 'u') && rc != 0 {
 		// zfs-fuse mounts (and shares) what it received and fails when
 		// it cannot; with -u OpenZFS never tries, so only other errors
@@ -180,12 +225,12 @@ func zfsReceive(e *model.Env, args []string) int {
 	if rc != 0 || has(opts, 'n') {
 		return rc
 	}
-	for _, a := range setAfter {
+	for _, a := range job.setAfter {
 		if rc := fuse(e, "set", a, top); rc != 0 {
 			return rc
 		}
 	}
-	for _, p := range inheritAfter {
+	for _, p := range job.inheritAfter {
 		if rc := fuse(e, "inherit", p, top); rc != 0 {
 			return rc
 		}

@@ -45,10 +45,12 @@ where 'command' is one of the following:
 	mount [-flvO] [-o opts] <-a|filesystem>
 	unmount [-fu] <-a | filesystem|mountpoint>
 	send [-DLPbcehnpsVvw] [-i|-I snapshot] [-R [-X dataset[,dataset]...]] <snapshot>
+	send [-PnVv] -t <receive_resume_token>
 	receive [-vMnsuF] [-o <property>=<value>] ... [-x <property>] ...
 	    <filesystem|volume|snapshot>
 	receive [-vMnsuF] [-o <property>=<value>] ... [-x <property>] ...
 	    [-d | -e] <filesystem>
+	receive -A <filesystem|volume>
 	jail <jailid|jailname> <filesystem>
 	unjail <jailid|jailname> <filesystem>
 `
