@@ -211,3 +211,85 @@ func TestDryRunPrintsChanges(t *testing.T) {
 		t.Errorf("dry-run ran %v, printed %q", s.Calls(), out.String())
 	}
 }
+
+func TestResumableArgs(t *testing.T) {
+	for _, tc := range []struct {
+		snap string
+		o    SendOptions
+		want string
+	}{
+		{"", SendOptions{ResumeToken: "1-e604ea4bf-e0-789c"}, "send -t 1-e604ea4bf-e0-789c"},
+		{"tank/a@2", SendOptions{Props: true, Base: "@1"}, "send -p -i @1 tank/a@2"},
+	} {
+		args, err := SendArgs(tc.snap, tc.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(args, " "); got != tc.want {
+			t.Errorf("SendArgs(%q, %+v) = %q, want %q", tc.snap, tc.o, got, tc.want)
+		}
+	}
+	for _, bad := range []struct {
+		snap string
+		o    SendOptions
+	}{
+		{"tank/a@2", SendOptions{ResumeToken: "1-ab"}},
+		{"", SendOptions{ResumeToken: "1-ab", Base: "@1"}},
+		{"", SendOptions{ResumeToken: "1-ab", Replicate: true}},
+		{"", SendOptions{ResumeToken: "1-ab", Intermediates: true}},
+		{"", SendOptions{ResumeToken: "1-ab", Props: true}},
+		{"", SendOptions{ResumeToken: "1-AB"}},
+		{"", SendOptions{ResumeToken: "1-ab -R"}},
+		{"", SendOptions{ResumeToken: strings.Repeat("a", 4097)}},
+	} {
+		if args, err := SendArgs(bad.snap, bad.o); err == nil {
+			t.Errorf("SendArgs(%q, %+v) = %q, want an error", bad.snap, bad.o, args)
+		}
+	}
+	args, err := ReceiveArgs("tank/b", ReceiveOptions{Resumable: true, NoMount: true, Exclude: []string{"mountpoint", "compression"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(args, " "); got != "receive -u -s -x compression -x mountpoint tank/b" {
+		t.Errorf("ReceiveArgs = %q", got)
+	}
+	if _, err := ReceiveArgs("tank/b", ReceiveOptions{Exclude: []string{"-F"}}); err == nil {
+		t.Error("an option as excluded property accepted")
+	}
+}
+
+func TestAbortReceiveAndResumeTokens(t *testing.T) {
+	const get = "/sbin/zfs get -H -r -t filesystem,volume -o name,value receive_resume_token "
+	h, s := scripted(t, map[string]runtime.Reply{
+		"/sbin/zfs receive -A tank/b": {},
+		get + "tank/b":                {Stdout: "tank/b\t-\ntank/b/c\t1-ab-12\ntank/b/d\t-\n"},
+		get + "tank/x":                {Stderr: "cannot open 'tank/x': dataset does not exist\n", ExitCode: 1},
+		get + "tank/h":                {Stdout: "tank/other\t1-ab\n"},
+		get + "tank/t":                {Stdout: "tank/t\t1-AB;x\n"},
+	})
+	ctx := context.Background()
+	if err := AbortReceive(ctx, h, "tank/b"); err != nil {
+		t.Fatal(err)
+	}
+	if err := AbortReceive(ctx, h, "tank/b@1"); err == nil {
+		t.Error("AbortReceive of a snapshot accepted")
+	}
+	toks, err := ResumeTokens(ctx, h, "tank/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff(map[string]string{"tank/b/c": "1-ab-12"}, toks); d != "" {
+		t.Errorf("ResumeTokens (-want +got):\n%s", d)
+	}
+	if _, err := ResumeTokens(ctx, h, "tank/x"); !errors.Is(err, runtime.ErrNotExist) {
+		t.Errorf("ResumeTokens of a missing root = %v, want ErrNotExist", err)
+	}
+	for _, root := range []string{"tank/h", "tank/t"} {
+		if toks, err := ResumeTokens(ctx, h, root); err == nil {
+			t.Errorf("ResumeTokens(%s) accepted hostile output: %v", root, toks)
+		}
+	}
+	if n := len(s.Calls()); n != 5 {
+		t.Errorf("ran %d commands, want 5 (one each)", n)
+	}
+}

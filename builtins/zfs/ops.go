@@ -436,11 +436,43 @@ type SendOptions struct {
 	Base          string // incremental from this snapshot ("@snap" or full name)
 	Intermediates bool   // -I: include the snapshots between Base and the target
 	Replicate     bool   // -R: the dataset's whole tree, properties and snapshots
-	ResumeToken   string // -t: the rest of an interrupted stream
+	Props         bool   // -p: the dataset's properties travel with the stream
+	// ResumeToken (-t) sends the rest of an interrupted stream, as the
+	// receiving side's receive_resume_token names it; the snapshot is
+	// then "" (the token names it), and Base, Intermediates, Replicate
+	// and Props must be unset, as zfs send -t refuses them.
+	ResumeToken string
+}
+
+// maxResumeToken bounds a token, as ZFS_MAXPROPLEN bounds the property.
+const maxResumeToken = 4096
+
+// CheckResumeToken checks that a receive_resume_token, which comes from the
+// receiving host, is one: lowercase letters, digits and dashes (OpenZFS
+// writes hex), at most 4096 bytes.
+func CheckResumeToken(tok string) error {
+	if tok == "" || len(tok) > maxResumeToken {
+		return fmt.Errorf("resume token of %d bytes: want 1 to %d", len(tok), maxResumeToken)
+	}
+	for _, r := range tok {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r == '-') {
+			return fmt.Errorf("resume token holds %q: want lowercase letters, digits and dashes", r)
+		}
+	}
+	return nil
 }
 
 // SendArgs builds the argv of a send.
 func SendArgs(snapshot string, o SendOptions) ([]string, error) {
+	if o.ResumeToken != "" {
+		if snapshot != "" || o.Base != "" || o.Intermediates || o.Replicate || o.Props {
+			return nil, fmt.Errorf("a resumed send takes its snapshot and flags from the token: want no snapshot, base, intermediates, replicate or props")
+		}
+		if err := CheckResumeToken(o.ResumeToken); err != nil {
+			return nil, err
+		}
+		return []string{"send", "-t", o.ResumeToken}, nil
+	}
 	if !strings.Contains(snapshot, "@") {
 		return nil, fmt.Errorf("%q is not a snapshot name (FS@SNAP)", snapshot)
 	}
@@ -448,11 +480,11 @@ func SendArgs(snapshot string, o SendOptions) ([]string, error) {
 		return nil, err
 	}
 	args := []string{"send"}
-	if o.ResumeToken != "" {
-		return []string{"send", "-t", o.ResumeToken}, nil
-	}
 	if o.Replicate {
 		args = append(args, "-R")
+	}
+	if o.Props {
+		args = append(args, "-p")
 	}
 	if o.Base != "" {
 		if !strings.Contains(o.Base, "@") {
@@ -494,9 +526,16 @@ func send(ctx context.Context, h *runtime.Host, snapshot string, o SendOptions, 
 
 // ReceiveOptions select how Receive applies a stream.
 type ReceiveOptions struct {
-	Force     bool // -F: roll the target back (and destroy what the stream lacks)
-	NoMount   bool // -u: do not mount what is received
-	Resumable bool // -s: keep an interrupted receive's state
+	Force   bool // -F: roll the target back (and destroy what the stream lacks)
+	NoMount bool // -u: do not mount what is received
+	// Resumable (-s) keeps what arrived of a stream that is cut short
+	// (its input ends early or the receiver is killed) as partial state:
+	// the target then shows a receive_resume_token (ResumeTokens), and
+	// Send with that ResumeToken completes it; AbortReceive drops it.
+	// Until then a new stream into the target is refused.
+	Resumable bool
+	// Exclude (-x) leaves these properties of the stream unset.
+	Exclude []string
 }
 
 // ReceiveArgs builds the argv of a receive.
@@ -514,6 +553,14 @@ func ReceiveArgs(name string, o ReceiveOptions) ([]string, error) {
 	if o.Resumable {
 		args = append(args, "-s")
 	}
+	ex := append([]string(nil), o.Exclude...)
+	sort.Strings(ex)
+	for _, p := range ex {
+		if err := checkPropName(p); err != nil {
+			return nil, err
+		}
+		args = append(args, "-x", p)
+	}
 	return append(args, name), nil
 }
 
@@ -525,6 +572,51 @@ func Receive(ctx context.Context, h *runtime.Host, name string, o ReceiveOptions
 	}
 	_, err = h.Run(ctx, &runtime.Cmd{Path: runtime.ZFS, Args: args, Stdin: r, Change: true})
 	return mapErr(err)
+}
+
+// AbortReceive drops the partial state a resumable receive left in fs
+// (zfs receive -A): a file system the interrupted stream was creating is
+// destroyed, an existing one keeps what it had. A file system without
+// partial state is an error.
+func AbortReceive(ctx context.Context, h *runtime.Host, fs string) error {
+	if err := CheckName(fs); err != nil {
+		return err
+	}
+	if strings.Contains(fs, "@") {
+		return fmt.Errorf("%q is not a file system or volume", fs)
+	}
+	return mapErr(h.Change(ctx, runtime.ZFS, "receive", "-A", fs))
+}
+
+// ResumeTokens reads, with one zfs get, the receive_resume_token of root
+// and its descendants, and returns those that have one, by dataset. A
+// missing root wraps runtime.ErrNotExist.
+func ResumeTokens(ctx context.Context, h *runtime.Host, root string) (map[string]string, error) {
+	if err := CheckName(root); err != nil {
+		return nil, err
+	}
+	out, err := h.Output(ctx, runtime.ZFS, "get", "-H", "-r", "-t", "filesystem,volume", "-o", "name,value", "receive_resume_token", root)
+	if err != nil {
+		return nil, mapErr(err)
+	}
+	toks := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		if line == "" {
+			continue
+		}
+		name, tok, ok := strings.Cut(line, "\t")
+		if !ok || name != root && !strings.HasPrefix(name, root+"/") {
+			return nil, fmt.Errorf("zfs get receive_resume_token %s: unexpected line %q", root, line)
+		}
+		if tok == "-" || tok == "" {
+			continue
+		}
+		if err := CheckResumeToken(tok); err != nil {
+			return nil, fmt.Errorf("receive_resume_token of %s: %w", name, err)
+		}
+		toks[name] = tok
+	}
+	return toks, nil
 }
 
 // Transfer pipes `zfs send` straight into `zfs receive`: two processes,
@@ -628,14 +720,4 @@ func mapErr(err error) error {
 		return fmt.Errorf("%w: %w", err, runtime.ErrNotExist)
 	}
 	return err
-}
-
-// AbortReceive drops the state of an interrupted receive (TEMPORARY until zresume merges).
-func AbortReceive(ctx context.Context, h *runtime.Host, fs string) error {
-	return mapErr(h.Change(ctx, runtime.ZFS, "receive", "-A", fs))
-}
-
-// ResumeTokens (TEMPORARY until zresume merges).
-func ResumeTokens(ctx context.Context, h *runtime.Host, root string) (map[string]string, error) {
-	return map[string]string{}, nil
 }

@@ -4,6 +4,7 @@ package zfs_test
 // sandbox's OpenZFS command line). They need root; see sandboxtest.
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
@@ -234,5 +235,80 @@ func TestSandboxReplicationStreamKeepsTreeAndProps(t *testing.T) {
 	mustZ(t, err)
 	if v, ok := d.Value("org.freebsd.iocage:tag"); ok {
 		t.Errorf("after inherit tag = %q, want unset", v)
+	}
+}
+
+func TestSandboxResumableReceiveRoundTrip(t *testing.T) {
+	s := sandboxtest.New(t)
+	ctx := context.Background()
+	h := s.Host
+	src, dst := s.Pool+"/rsrc", s.Pool+"/rdst"
+	mustZ(t, zfs.Create(ctx, h, src, false, map[string]string{"mountpoint": "/zrtest/rsrc"}))
+	content := strings.Repeat("resumable ", 20000)
+	writeIn(t, h, src, "f", content)
+	mustZ(t, zfs.Snapshot(ctx, h, src+"@1", false))
+	var full bytes.Buffer
+	mustZ(t, zfs.Send(ctx, h, src+"@1", zfs.SendOptions{}, &full))
+
+	// Cut short: an error, and a token on the target.
+	err := zfs.Receive(ctx, h, dst, zfs.ReceiveOptions{Resumable: true}, bytes.NewReader(full.Bytes()[:full.Len()/2]))
+	if err == nil || !strings.Contains(err.Error(), "Partially received snapshot is saved") {
+		t.Fatalf("cut resumable receive = %v", err)
+	}
+	before := h.Count()
+	toks, err := zfs.ResumeTokens(ctx, h, s.Pool)
+	mustZ(t, err)
+	if n := h.Count() - before; n != 1 {
+		t.Errorf("ResumeTokens ran %d host commands, want 1", n)
+	}
+	tok := toks[dst]
+	if len(toks) != 1 || tok == "" {
+		t.Fatalf("ResumeTokens = %v, want one for %s", toks, dst)
+	}
+	// A new stream is refused while the partial state stands.
+	err = zfs.Receive(ctx, h, dst, zfs.ReceiveOptions{}, bytes.NewReader(full.Bytes()))
+	if err == nil || !strings.Contains(err.Error(), "contains partially-complete state") {
+		t.Errorf("new stream into partial state = %v", err)
+	}
+	// Resumed through a pipe between two zfs processes.
+	mustZ(t, zfs.Transfer(ctx, h, "", dst, zfs.SendOptions{ResumeToken: tok}, zfs.ReceiveOptions{Resumable: true}))
+	toks, err = zfs.ResumeTokens(ctx, h, dst)
+	mustZ(t, err)
+	if len(toks) != 0 {
+		t.Errorf("tokens after the resumed receive: %v", toks)
+	}
+	mustZ(t, zfs.Set(ctx, h, dst, map[string]string{"mountpoint": "/zrtest/rdst"}))
+	if got := readIn(t, h, dst, "f"); got != content {
+		t.Errorf("after the resumed receive f holds %d bytes, want the %d sent", len(got), len(content))
+	}
+
+	// An incremental cut short, then aborted: the target keeps what it had.
+	writeIn(t, h, src, "g", content)
+	mustZ(t, zfs.Snapshot(ctx, h, src+"@2", false))
+	var inc bytes.Buffer
+	mustZ(t, zfs.Send(ctx, h, src+"@2", zfs.SendOptions{Base: "@1"}, &inc))
+	err = zfs.Receive(ctx, h, dst, zfs.ReceiveOptions{Resumable: true, Force: true}, bytes.NewReader(inc.Bytes()[:inc.Len()/2]))
+	if err == nil {
+		t.Fatal("cut incremental accepted")
+	}
+	toks, err = zfs.ResumeTokens(ctx, h, dst)
+	mustZ(t, err)
+	if len(toks) != 1 || toks[dst] == "" {
+		t.Fatalf("tokens after the cut incremental: %v", toks)
+	}
+	mustZ(t, zfs.AbortReceive(ctx, h, dst))
+	if toks, _ := zfs.ResumeTokens(ctx, h, dst); len(toks) != 0 {
+		t.Errorf("tokens after AbortReceive: %v", toks)
+	}
+	if err := zfs.AbortReceive(ctx, h, dst); err == nil {
+		t.Error("AbortReceive without partial state succeeded")
+	}
+	snaps, err := zfs.List(ctx, h, zfs.ListOptions{Roots: []string{dst}, Depth: 1, Types: []string{"snapshot"}})
+	mustZ(t, err)
+	if d := cmp.Diff([]string{dst + "@1"}, names(snaps)); d != "" {
+		t.Errorf("snapshots after the aborted incremental (-want +got):\n%s", d)
+	}
+	if _, err := zfs.ResumeTokens(ctx, h, s.Pool+"/nope"); !errors.Is(err, runtime.ErrNotExist) {
+		t.Errorf("ResumeTokens of a missing root = %v, want ErrNotExist", err)
 	}
 }

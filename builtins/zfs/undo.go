@@ -326,6 +326,15 @@ type receivedBefore struct {
 // each of its filesystems rolled back to its newest snapshot from before
 // (zfs rollback -r, which destroys the received ones), and filesystems the
 // stream added are destroyed.
+//
+// A resumable receive (ReceiveOptions.Resumable) is different: when it is
+// cut short, what arrived is partial state kept on purpose so that a later
+// run resumes it (Send with ResumeToken). A caller that wants to keep it
+// must not journal this step for the receive, whose destroy would throw
+// the partial file system away; it journals nothing for the cut receive
+// and, if the verb gives up instead, drops the state with AbortReceive.
+// A receive that completes is journaled as any other. Existing callers
+// receive without -s and keep this undo.
 func receiveUndo(ctx context.Context, h *runtime.Host, target string) (thread.Step, error) {
 	out, err := h.Output(ctx, runtime.ZFS, "list", "-H", "-o", "name", "-t", "all", "-r", target)
 	if err = mapErr(err); errors.Is(err, runtime.ErrNotExist) {

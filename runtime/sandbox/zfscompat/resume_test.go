@@ -45,15 +45,16 @@ func recv(t *testing.T, s *sandboxtest.Sandbox, stream []byte, args ...string) r
 	return result{out.String(), errb.String(), code}
 }
 
-// srcFS makes POOL/src mounted at /iocage/src holding file one (random,
-// large enough for a stream of many records), snapshot @s1.
+// srcFS makes POOL/src mounted at /zrtest/src holding file one (random,
+// large enough for a stream of many records), snapshot @s1. Not under
+// /iocage: other tests mount POOL/iocage there, which needs it empty.
 func srcFS(t *testing.T, s *sandboxtest.Sandbox) (src string, one []byte) {
 	t.Helper()
 	src = s.Pool + "/src"
-	mustZFS(t, s, "create", "-o", "mountpoint=/iocage/src", src)
+	mustZFS(t, s, "create", "-o", "mountpoint=/zrtest/src", src)
 	one = make([]byte, 300<<10)
 	rand.Read(one)
-	if err := s.Host.WriteFile("/iocage/src/one", one, 0o644); err != nil {
+	if err := s.Host.WriteFile("/zrtest/src/one", one, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	mustZFS(t, s, "snapshot", src+"@s1")
@@ -68,10 +69,10 @@ func token(t *testing.T, s *sandboxtest.Sandbox, fs string) string {
 	return strings.TrimSpace(mustZFS(t, s, "get", "-H", "-o", "value", "receive_resume_token", fs))
 }
 
-// checkFile mounts fs at /iocage/NAME and compares a file with want.
+// checkFile mounts fs at /zrtest/NAME and compares a file with want.
 func checkFile(t *testing.T, s *sandboxtest.Sandbox, fs, file string, want []byte) {
 	t.Helper()
-	mp := "/iocage/" + fs[strings.LastIndexByte(fs, '/')+1:]
+	mp := "/zrtest/" + fs[strings.LastIndexByte(fs, '/')+1:]
 	mustZFS(t, s, "set", "mountpoint="+mp, fs)
 	if strings.TrimSpace(mustZFS(t, s, "get", "-H", "-o", "value", "mounted", fs)) != "yes" {
 		mustZFS(t, s, "mount", fs)
@@ -92,7 +93,7 @@ func snapshots(t *testing.T, s *sandboxtest.Sandbox, fs string) string {
 func TestSendIsByteDeterministic(t *testing.T) {
 	s := newSandbox(t)
 	src, _ := srcFS(t, s)
-	if err := s.Host.WriteFile("/iocage/src/two", []byte("two\n"), 0o644); err != nil {
+	if err := s.Host.WriteFile("/zrtest/src/two", []byte("two\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	mustZFS(t, s, "snapshot", src+"@s2")
@@ -177,7 +178,7 @@ func TestResumableReceive(t *testing.T) {
 	// Incremental: cut, the file system unchanged, resumed.
 	two := make([]byte, 200<<10)
 	rand.Read(two)
-	if err := s.Host.WriteFile("/iocage/src/two", two, 0o644); err != nil {
+	if err := s.Host.WriteFile("/zrtest/src/two", two, 0o644); err != nil {
 		t.Fatal(err)
 	}
 	mustZFS(t, s, "snapshot", src+"@s2")
