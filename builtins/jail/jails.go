@@ -403,6 +403,16 @@ func relinkBack(h *runtime.Host, old *Jail) error {
 // Set writes validated assignments on j in one zfs process, and keeps the
 // tag link in /iocage/tags in step when the tag changes. It updates j.
 func Set(ctx context.Context, h *runtime.Host, j *Jail, assigns map[string]string) error {
+	oldTag := j.Tag
+	if err := setProps(ctx, h, j, assigns); err != nil {
+		return err
+	}
+	return followTag(h, j, oldTag)
+}
+
+// setProps is Set's zfs set: it updates j's properties and tag, not the
+// link.
+func setProps(ctx context.Context, h *runtime.Host, j *Jail, assigns map[string]string) error {
 	zp := map[string]string{}
 	for k, v := range assigns {
 		p, err := jailprops.Lookup(k)
@@ -414,15 +424,21 @@ func Set(ctx context.Context, h *runtime.Host, j *Jail, assigns map[string]strin
 	if err := zfs.Set(ctx, h, j.Dataset, zp); err != nil {
 		return err
 	}
-	oldTag := j.Tag
 	for k, v := range assigns {
 		j.Props[k] = v
 	}
 	if tag, ok := assigns["tag"]; ok && !j.Default {
 		j.Tag = tag
-		return relinkTag(h, j, oldTag)
 	}
 	return nil
+}
+
+// followTag moves j's tag link when setProps changed its tag from oldTag.
+func followTag(h *runtime.Host, j *Jail, oldTag string) error {
+	if j.Default || j.Tag == oldTag {
+		return nil
+	}
+	return relinkTag(h, j, oldTag)
 }
 
 // relinkTag replaces the jail's link in /iocage/tags. Links are

@@ -426,8 +426,13 @@ func (m *module) set(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	}
 	j := clone(v.j)
 	if err := thread.UndoOf(t).Do("restore "+strings.Join(keys, ",")+" of "+j.Dataset, undo, func() error {
-		return Set(ctxOf(t), h, j, assigns)
+		return setProps(ctxOf(t), h, j, assigns)
 	}); err != nil {
+		return fail(b, err)
+	}
+	// Written: a link that fails to move is taken back with the
+	// properties (the restore step moves the link back too).
+	if err := followTag(h, j, v.j.Tag); err != nil {
 		return fail(b, err)
 	}
 	if tag || hack88 || ip4 || ip6 {

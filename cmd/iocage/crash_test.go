@@ -104,6 +104,13 @@ func killEveryChange(t *testing.T, s *sandboxtest.Sandbox, verb []string, reset 
 // only report it, and `clean --interrupted` takes it back.
 func killEveryChangeUndoFailing(t *testing.T, s *sandboxtest.Sandbox, verb []string, reset func(), failUndo bool) {
 	t.Helper()
+	killEveryChangeState(t, s, verb, reset, failUndo, crashState)
+}
+
+// killEveryChangeState is killEveryChangeUndoFailing comparing the host
+// by state (crashState and what the verb changes besides).
+func killEveryChangeState(t *testing.T, s *sandboxtest.Sandbox, verb []string, reset func(), failUndo bool, crashState func(*testing.T, *sandboxtest.Sandbox) string) {
+	t.Helper()
 	before := crashState(t, s)
 	r, killed := iocageProc(t, nil, verb...)
 	if r.Code != 0 || killed {
