@@ -48,7 +48,7 @@ demo: build
 # corpora (testdata/fuzz) replay with the ordinary tests; a crasher found
 # here is written there too.
 FUZZTIME ?= 30s
-FUZZPKGS  = ./jailprops ./builtins/net ./builtins/jail ./builtins/release ./builtins/zfs ./starlib/verb ./runtime/sandbox/sysmodel
+FUZZPKGS  = ./jailprops ./builtins/net ./builtins/jail ./builtins/release ./builtins/zfs ./starlib/verb ./runtime/sandbox/sysmodel ./runtime/sandbox/zfscompat
 
 fuzz:
 	@for pkg in $(FUZZPKGS); do \

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	"go.starlark.net/starlark"
 
 	"github.com/iocage/iocage/runtime/sandbox/sandboxtest"
@@ -154,7 +155,79 @@ func TestSendIncrementalResumeMove(t *testing.T) {
 	if _, out, err := stRun(t, s, "start", names("web")); err == nil || !strings.Contains(out, "--force-hostid") {
 		t.Errorf("start here after the move: %v\n%s", err, out)
 	}
+	// The jail is the other host's now: this copy is never sent over it.
+	here := stState(t, s)
+	if _, out, err := stRun(t, s, "send", sendKW(r, "web", nil)); err == nil || !strings.Contains(err.Error()+out, "that host's own jail now") {
+		t.Errorf("send of the old copy after the move: %v\n%s", err, out)
+	}
+	if d := cmp.Diff(here, stState(t, s)); d != "" {
+		t.Errorf("a refused send changed this host:\n%s", d)
+	}
 	if _, errs, err := r.Run("stop", "web"); err != nil {
 		t.Errorf("stop on the second host: %v\n%s", err, errs)
+	}
+}
+
+func TestSendRefusedOrCutLeavesNoJail(t *testing.T) {
+	s := stSetup(t)
+	r := sandboxtest.NewRemote(t, s)
+	if _, errs, err := r.Run("activate", r.Pool); err != nil {
+		t.Fatalf("activate on the second host: %v\n%s", err, errs)
+	}
+	j := stJail(t, s, stUUID, "web", map[string]string{"vnet": "off"})
+	randomFile(t, s.Host.LocalPath(j.Mountpoint+"/root/usr/share/big.bin"), 1<<20)
+
+	// Another jail has the tag there: refused, and neither host changes.
+	if _, errs, err := r.Run("create", "-e", "tag=web"); err != nil {
+		t.Fatalf("create on the second host: %v\n%s", err, errs)
+	}
+	here, there := stState(t, s), stState(t, r.Sandbox)
+	if _, out, err := stRun(t, s, "send", sendKW(r, "web", nil)); err == nil || !strings.Contains(err.Error()+out, `tag "web" is jail`) {
+		t.Errorf("send to a host where the tag is taken: %v\n%s", err, out)
+	}
+	if d := cmp.Diff(here, stState(t, s)); d != "" {
+		t.Errorf("a refused send changed this host:\n%s", d)
+	}
+	if d := cmp.Diff(there, stState(t, r.Sandbox)); d != "" {
+		t.Errorf("a refused send changed the second host:\n%s", d)
+	}
+	for _, bad := range []map[string]starlark.Value{
+		{"destination": starlark.String("-oProxyCommand=sh")},
+		{"ssh_options": starlark.NewList([]starlark.Value{starlark.String("ProxyCommand=sh -c reboot\n")})},
+		{"port": starlark.MakeInt(0x10000)},
+	} {
+		if _, out, err := stRun(t, s, "send", sendKW(r, "web", bad)); err == nil {
+			t.Errorf("send %v accepted:\n%s", bad, out)
+		}
+		if d := cmp.Diff(here, stState(t, s)); d != "" {
+			t.Errorf("send %v changed this host:\n%s", bad, d)
+		}
+	}
+
+	// A first copy cut off is no jail there, and the next send finishes it.
+	if _, errs, err := r.Run("set", "tag=other", "web"); err != nil {
+		t.Fatalf("retag on the second host: %v\n%s", err, errs)
+	}
+	// The whole copy is some 3.4 MB (the synthetic release and 1 MiB).
+	must(t, r.Cut(5<<19))
+	if _, out, err := stRun(t, s, "send", sendKW(r, "web", nil)); err == nil {
+		t.Fatalf("a first send cut off after 2.5 MiB succeeded:\n%s", out)
+	}
+	list, _, _ := r.Run("list", "-H", "-o", "uuid")
+	if strings.Contains(list, j.UUID) {
+		t.Errorf("a cut first send left a jail on the second host: %q", list)
+	}
+	must(t, r.Cut(0))
+	v, out, err := stRun(t, s, "send", sendKW(r, "web", nil))
+	if err != nil || !strings.Contains(out, "Resuming the interrupted send") {
+		t.Fatalf("resumed first send: %v\n%s", err, out)
+	}
+	if n := sent(t, v); n >= 3<<19 {
+		t.Errorf("the resumed first send moved %d bytes: it started over", n)
+	}
+	sameFile(t, s.Host.LocalPath(j.Mountpoint+"/root/usr/share/big.bin"), r.Host.LocalPath("/iocage/jails/"+j.UUID+"/root/usr/share/big.bin"))
+	list, _, _ = r.Run("list", "-H", "-o", "uuid,tag")
+	if !strings.Contains(list, j.UUID+"\tweb") {
+		t.Errorf("second host's list after the resumed send: %q", list)
 	}
 }

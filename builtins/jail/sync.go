@@ -428,7 +428,12 @@ func writeTransfer(ctx context.Context, h *runtime.Host, fw *frameWriter, head [
 		case SendResume:
 			o = zfs.SendOptions{ResumeToken: tokens[d.Path]}
 		}
-		if err := zfs.Send(ctx, h, ds+"@"+hdr.Snapshot, o, fw); err != nil {
+		snap := ds + "@" + hdr.Snapshot
+		if d.Kind == SendResume {
+			// The token names what it resumes.
+			snap = ""
+		}
+		if err := zfs.Send(ctx, h, snap, o, fw); err != nil {
 			return fmt.Errorf("send of %s: %w", ds, err)
 		}
 		if err := fw.frame(frameEnd, nil); err != nil {

@@ -28,8 +28,9 @@ func init() {
 	register("remote_state", "jail.remote_state(dest, j) -> jail.replica_state\n\n"+
 		"Asks the destination what it holds of j (`ssh ... iocage receive --state\n"+
 		"UUID`, one ssh session). Attributes: hostid (the receiving host's),\n"+
-		"pool, copy (None, or struct(staged, running, hostid, tag)) and\n"+
-		"partial (whether an interrupted receive is there to resume).", stRemoteState)
+		"pool, copy (None, or struct(staged, running, hostid, tag)), partial\n"+
+		"(whether an interrupted receive is there to resume) and snapshots (the\n"+
+		"names of those it holds of any dataset).", stRemoteState)
 	register("plan_sync", "jail.plan_sync(j, state, snapshot, resume=False, force=False) -> jail.sync_plan\n\n"+
 		"Chooses, per dataset of j that travels (a basejail's base filesystems\n"+
 		"stay), the stream that brings the receiver to snapshot: skip, full,\n"+
@@ -169,11 +170,21 @@ func stRemoteState(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 			"hostid": starlark.String(st.Jail.HostID), "tag": starlark.String(st.Jail.Tag)})
 	}
 	partial := false
+	held := map[string]bool{}
 	for _, d := range st.Datasets {
 		partial = partial || d.Token != ""
+		for _, s := range d.Snapshots {
+			held[s.Name] = true
+		}
 	}
+	names := make([]string, 0, len(held))
+	for n := range held {
+		names = append(names, n)
+	}
+	sort.Strings(names)
 	return &goValue{typ: "jail.replica_state", v: st, attrs: starlark.StringDict{
-		"hostid": starlark.String(st.HostID), "pool": starlark.String(st.Pool), "copy": copyv, "partial": starlark.Bool(partial)}}, nil
+		"hostid": starlark.String(st.HostID), "pool": starlark.String(st.Pool), "copy": copyv,
+		"partial": starlark.Bool(partial), "snapshots": strings2list(names)}}, nil
 }
 
 type syncPlan struct {

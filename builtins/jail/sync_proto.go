@@ -116,18 +116,23 @@ var (
 	guidRE   = regexp.MustCompile(`^[0-9]{1,20}$`)
 	tokenRE  = regexp.MustCompile(`^[0-9a-z-]+$`)
 	hostIDRE = regexp.MustCompile(`^[0-9A-Za-z-]{0,64}$`)
+	// datasetPartRE is one component of a ZFS name (zfs_namecheck).
+	datasetPartRE = regexp.MustCompile(`^[A-Za-z0-9_.:-]+$`)
 )
 
-// checkSyncPath accepts a dataset path relative to a jail's dataset.
+// checkSyncPath accepts a dataset path relative to a jail's dataset:
+// components of ZFS's name characters, none of them "." or "..".
 func checkSyncPath(p string) error {
 	if p == "" {
 		return nil
 	}
-	if len(p) > 200 || strings.HasPrefix(p, "/") || strings.HasSuffix(p, "/") {
-		return fmt.Errorf("dataset path %q: want a path relative to the jail's dataset", p)
+	if len(p) > 200 {
+		return fmt.Errorf("dataset path %q: too long", p)
 	}
-	if err := zfs.CheckName("pool/" + p); err != nil {
-		return fmt.Errorf("dataset path %q: %w", p, err)
+	for _, c := range strings.Split(p, "/") {
+		if c == "" || c == "." || c == ".." || !datasetPartRE.MatchString(c) {
+			return fmt.Errorf("dataset path %q: want a path relative to the jail's dataset, of letters, digits and _ . : -", p)
+		}
 	}
 	return nil
 }
@@ -217,12 +222,12 @@ func checkHeader(h *SyncHeader) error {
 			return fmt.Errorf("the transfer names dataset %q twice", d.Path)
 		}
 		seen[d.Path] = true
+		if i == 0 && d.Path != "" {
+			return fmt.Errorf("the transfer does not start with the jail's dataset")
+		}
 		// Parents come first: a child is received into its parent.
 		if parent := parentPath(d.Path); parent != d.Path && !seen[parent] {
 			return fmt.Errorf("the transfer names dataset %q before its parent %q", d.Path, parent)
-		}
-		if i == 0 && d.Path != "" {
-			return fmt.Errorf("the transfer does not start with the jail's dataset")
 		}
 		switch d.Kind {
 		case SendSkip, SendFull, SendResume:
