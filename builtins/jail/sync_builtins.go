@@ -306,17 +306,9 @@ func stOpenTransfer(_ *runtime.Host, t *starlark.Thread, b *starlark.Builtin, ar
 }
 
 func stReceiveSync(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var tv starlark.Value
-	var ds string
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "transfer", &tv, "dataset", &ds); err != nil {
-		return nil, err
-	}
-	tr, err := goArg[*Transfer](tv, "jail.transfer")
+	tr, ds, err := transferArgs(b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
-	}
-	if err := zfs.CheckName(ds); err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	n, err := ReceiveSync(thread.Context(t), h, tr, ds, thread.Progress(t))
 	if err != nil {
@@ -480,18 +472,31 @@ func stPruneSync(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args 
 }
 
 func stJailDatasets(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
-	var tv starlark.Value
-	var ds string
-	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "transfer", &tv, "dataset", &ds); err != nil {
-		return nil, err
-	}
-	tr, err := goArg[*Transfer](tv, "jail.transfer")
+	tr, ds, err := transferArgs(b, args, kwargs)
 	if err != nil {
-		return fail(b, err)
+		return nil, err
 	}
 	done, err := JailDatasets(thread.Context(t), h, tr.Header, ds, thread.UndoOf(t))
 	if err != nil {
 		return fail(b, err)
 	}
 	return strings2list(done), nil
+}
+
+// transferArgs unpacks (transfer, dataset), the arguments of the
+// receiving builtins.
+func transferArgs(b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (*Transfer, string, error) {
+	var tv starlark.Value
+	var ds string
+	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "transfer", &tv, "dataset", &ds); err != nil {
+		return nil, "", err
+	}
+	tr, err := goArg[*Transfer](tv, "jail.transfer")
+	if err == nil {
+		err = zfs.CheckName(ds)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("%s: %w", b.Name(), err)
+	}
+	return tr, ds, nil
 }
