@@ -78,6 +78,9 @@ func TestRcbootGroupsInOrderJailsOfAGroupTogether(t *testing.T) {
 	b := stJail(t, s, stUUID2, "b", props("10"))
 	c := stJail(t, s, opsUUID3, "c", props("20"))
 	stJail(t, s, "d0d1d2d3-0000-4000-8000-000000000004", "off", map[string]string{"vnet": "off", "boot": "off", "priority": "1"})
+	// Another host's jail (a copy kept by iocage send) is skipped, not failed.
+	stJail(t, s, "d0d1d2d3-0000-4000-8000-000000000005", "copy", map[string]string{"vnet": "off", "boot": "on", "priority": "5",
+		"hostid": "00000000-1111-2222-3333-444444444444"})
 	for _, x := range []struct {
 		j       *jail.Jail
 		partner string
@@ -115,7 +118,7 @@ func TestRcbootGroupsInOrderJailsOfAGroupTogether(t *testing.T) {
 			t.Errorf("%s has no last_started", j.Tag)
 		}
 	}
-	if d := cmp.Diff([]string{"a=up", "b=up", "c=up", "off=down"}, states); d != "" {
+	if d := cmp.Diff([]string{"a=up", "b=up", "c=up", "copy=down", "off=down"}, states); d != "" {
 		t.Errorf("states after rcboot (-want +got):\n%s", d)
 	}
 	for _, l := range []string{"[" + stUUID + "] Starting (a)", "[" + opsUUID3 + "] Starting services OK"} {
@@ -123,7 +126,8 @@ func TestRcbootGroupsInOrderJailsOfAGroupTogether(t *testing.T) {
 			t.Errorf("rcboot output lacks %q:\n%s", l, out)
 		}
 	}
-	want := `[{"uuid": "` + stUUID + `", "tag": "a", "priority": 10, "result": "started"}, ` +
+	want := `[{"uuid": "d0d1d2d3-0000-4000-8000-000000000005", "tag": "copy", "priority": 5, "result": "skipped"}, ` +
+		`{"uuid": "` + stUUID + `", "tag": "a", "priority": 10, "result": "started"}, ` +
 		`{"uuid": "` + stUUID2 + `", "tag": "b", "priority": 10, "result": "started"}, ` +
 		`{"uuid": "` + opsUUID3 + `", "tag": "c", "priority": 20, "result": "started"}]`
 	if d := cmp.Diff(want, v.String()); d != "" {

@@ -102,7 +102,9 @@ func TestSendIncrementalResumeMove(t *testing.T) {
 	// A small change costs a small incremental send.
 	randomFile(t, local("usr/share/small.bin"), 64<<10)
 	t0 = time.Now()
+	s.Host.Record()
 	v, out, err = stRun(t, s, "send", sendKW(r, "web", nil))
+	t.Logf("an incremental send ran %d host commands here", len(s.Host.Events()))
 	if err != nil {
 		t.Fatalf("incremental send: %v\n%s", err, out)
 	}
