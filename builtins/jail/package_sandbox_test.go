@@ -147,6 +147,18 @@ func TestPackageExportDestroyImport(t *testing.T) {
 		t.Errorf("incremental export %d bytes, full %d: want under 128 KiB and half the full one", diff.Size(), full.Size())
 	}
 
+	// For scale: the full export of an independent jail with the same
+	// changes (a clone's full stream is itself relative to its origin).
+	std := crMake1(t, s.Host, "create", map[string]starlark.Value{"props": crProps("tag", "std", "release", crRel)})
+	must(t, os.WriteFile(s.Host.LocalPath("/iocage/jails/"+std+"/root/root/big.bin"), bytes.Repeat([]byte("0123456789abcdef"), 100*1024/16), 0o600))
+	if out, err := pkExport(t, s, "std", "/var/tmp/std.zfs", false); err != nil {
+		t.Fatalf("full export of std: %v\n%s", err, out)
+	}
+	stdFull, err := os.Stat(s.Host.LocalPath("/var/tmp/std.zfs"))
+	must(t, err)
+	t.Logf("full export of an independent jail with the 100 KB file: %d bytes", stdFull.Size())
+	pkDestroy(t, s, "std")
+
 	// FreeBSD's tar lists it; GNU tar stands in for it here.
 	list, err := exec.Command("tar", "-tf", s.Host.LocalPath("/var/tmp/web.tar")).CombinedOutput()
 	if err != nil {
@@ -428,5 +440,47 @@ func TestPackageExportRefusals(t *testing.T) {
 	sort.Strings(files)
 	if len(files) > 0 {
 		t.Errorf("failed exports left files: %v", files)
+	}
+}
+
+// A template's clone travels against the template, found by UUID.
+func TestPackageTemplateOrigin(t *testing.T) {
+	s := sandboxtest.New(t)
+	crFetched(t, s, false)
+	tpl := crMake1(t, s.Host, "create", map[string]starlark.Value{"props": crProps("tag", "tpl", "release", crRel)})
+	_, _, err := crCall(t, s.Host, "set", map[string]starlark.Value{"args": starlark.NewList([]starlark.Value{str("template=yes"), str("tpl")})})
+	must(t, err)
+	uuid := crMake1(t, s.Host, "create", map[string]starlark.Value{"template": str("tpl"), "props": crProps("tag", "web")})
+	root := s.Host.LocalPath("/iocage/jails/" + uuid + "/root")
+	must(t, os.WriteFile(root+"/etc/motd", []byte("from the template's clone\n"), 0o644))
+	want := pkTree(t, root)
+	if out, err := pkExport(t, s, "web", "/var/tmp/web.tar", true); err != nil {
+		t.Fatalf("export --incremental: %v\n%s", err, out)
+	}
+	f, err := os.Open(s.Host.LocalPath("/var/tmp/web.tar"))
+	must(t, err)
+	m, _, err := jail.ScanPackage(f)
+	f.Close()
+	must(t, err)
+	if m.Origin != "template" || m.Template != tpl || m.TemplateTag != "tpl" || m.Release != crRel {
+		t.Errorf("manifest origin %q template %q (%q) release %q", m.Origin, m.Template, m.TemplateTag, m.Release)
+	}
+	pkDestroy(t, s, "web")
+	if _, out, err := stRun(t, s, "import", map[string]starlark.Value{"file": str("/var/tmp/web.tar")}); err != nil {
+		t.Fatalf("import: %v\n%s", err, out)
+	}
+	if d := cmp.Diff(want, pkTree(t, root)); d != "" {
+		t.Errorf("imported root (-exported +imported):\n%s", d)
+	}
+	if sh := crShape(t, s.Host, s.Pool, uuid); len(sh) < 3 || !strings.Contains(sh[len(sh)-1], "POOL/iocage/jails/"+tpl+"/root@UUID") {
+		t.Errorf("imported jail's datasets: %q", sh)
+	}
+
+	// Without the template, the import says what is missing.
+	pkDestroy(t, s, "web")
+	must(t, s.Host.Change(context.Background(), "/sbin/zfs", "set", "org.freebsd.iocage:template=no", s.Pool+"/iocage/jails/"+tpl))
+	_, out, err := stRun(t, s, "import", map[string]starlark.Value{"file": str("/var/tmp/web.tar")})
+	if err == nil || !strings.Contains(err.Error(), "the jail "+tpl+" here is no template") {
+		t.Errorf("import without the template = %v\n%s", err, out)
 	}
 }
