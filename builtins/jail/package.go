@@ -447,6 +447,10 @@ func PackageProps(j *Jail) map[string]string {
 // origin's tree and of j's root, both read-only views of snapshots.
 func WritePackage(ctx context.Context, h *runtime.Host, j *Jail, o *PackageOrigin, oldRoot, newRoot, file string, force bool, stdout, prog io.Writer, u *thread.Undo) (PackageWritten, error) {
 	var out PackageWritten
+	if h.DryRun() {
+		// The views were printed, not made: there is nothing to read.
+		return out, nil
+	}
 	userland, err := userlandIn(h, oldRoot)
 	if err != nil {
 		return out, fmt.Errorf("the userland version of %s: %w", o.Snapshot, err)
@@ -718,6 +722,9 @@ func ReceivePackage(ctx context.Context, h *runtime.Host, pool string, r io.Read
 		}); err != nil {
 			return rec, m, err
 		}
+	}
+	if h.DryRun() {
+		return rec, m, nil // the clone was printed, not made
 	}
 	top, err := zfs.Get(ctx, h, rec.Dataset, "mountpoint", "mounted")
 	if err != nil {
