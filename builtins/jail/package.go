@@ -55,9 +55,9 @@ func init() {
 	register("write_package", "jail.write_package(j, origin, old, new, file, force=False) -> struct(size, entries, removed, skipped, userland)\n\n"+
 		"Writes the differential package of j: the entries of the tree at new\n"+
 		"(a jail.view_snapshot of j's root) that differ from those at old (a view\n"+
-		"of origin.snapshot) by type, mode, owner, size, modification time or\n"+
-		"symlink target (rsync's quick check: equal metadata is taken as equal\n"+
-		"contents), the paths removed, the regular files of j's directory beside\n"+
+		"of origin.snapshot) by type, mode, owner, size, modification or inode\n"+
+		"change time or symlink target (rsync's quick check: equal metadata is\n"+
+		"taken as equal contents), the paths removed, the regular files of j's directory beside\n"+
 		"its root (fstab, hook files), and a manifest with j's properties and the\n"+
 		"origin's userland version (old's bin/freebsd-version). Written as the\n"+
 		"host file (through FILE.part, renamed when complete; an existing file is\n"+
@@ -268,6 +268,7 @@ type fileStat struct {
 	uid, gid   int
 	dev, ino   uint64
 	nlink      uint64
+	ctime      time.Time
 	haveOwners bool
 }
 
@@ -276,7 +277,7 @@ func statOf(fi fs.FileInfo) fileStat {
 	if !ok {
 		return fileStat{}
 	}
-	return fileStat{uid: int(st.Uid), gid: int(st.Gid), dev: uint64(st.Dev), ino: uint64(st.Ino), nlink: uint64(st.Nlink), haveOwners: true}
+	return fileStat{uid: int(st.Uid), gid: int(st.Gid), dev: uint64(st.Dev), ino: uint64(st.Ino), nlink: uint64(st.Nlink), ctime: ctimeOf(st), haveOwners: true}
 }
 
 // treeDiff is what differs between an origin tree and a jail's.
@@ -298,14 +299,18 @@ func supported(m fs.FileMode) bool {
 
 // sameEntry is the quick check: same type, permissions, owner, size,
 // modification time and symlink target are taken as the same file, as
-// rsync does by default. A change that keeps all of them (rewriting a file
-// with the same size and setting its mtime back) is not seen.
+// rsync does by default, with the inode change time too: a clone keeps
+// its origin's for every file it has not touched, and no one can set it
+// back, so a file rewritten with its size and mtime kept is seen. What
+// is not seen is a rewrite within the clock's resolution of the origin's
+// own last change (zfs-fuse keeps whole seconds; FreeBSD's ZFS keeps
+// nanoseconds).
 func sameEntry(old, cur *os.Root, rel string, a, b fs.FileInfo) (bool, error) {
 	if a.Mode() != b.Mode() || !a.ModTime().Equal(b.ModTime()) {
 		return false, nil
 	}
 	sa, sb := statOf(a), statOf(b)
-	if sa.uid != sb.uid || sa.gid != sb.gid {
+	if sa.uid != sb.uid || sa.gid != sb.gid || !sa.ctime.Equal(sb.ctime) {
 		return false, nil
 	}
 	if a.Mode().IsRegular() && a.Size() != b.Size() {

@@ -20,12 +20,14 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"go.starlark.net/starlark"
 
 	"github.com/iocage/iocage/builtins/jail"
 	"github.com/iocage/iocage/runtime/sandbox/sandboxtest"
+	"github.com/iocage/iocage/starlib"
 )
 
 // pkTree describes every entry of the local directory dir: type, mode,
@@ -186,6 +188,16 @@ func TestPackageExportDestroyImport(t *testing.T) {
 	}
 	if d := cmp.Diff([]string{"root/etc/shells"}, m.Removed); d != "" {
 		t.Errorf("removed (-want +got):\n%s", d)
+	}
+
+	// To standard output: the same package.
+	var stdout, stderr bytes.Buffer
+	in := starlib.New(starlib.Options{Host: s.Host, Stdin: strings.NewReader(""), Stdout: &stdout, Stderr: &stderr, SiteDir: "/nonexistent"})
+	if _, err := in.CallMain(ctx, starlib.ShippedPrefix+"export.star", []starlark.Tuple{{str("name"), str("web")}, {str("file"), str("-")}, {str("incremental"), starlark.True}}); err != nil {
+		t.Fatalf("export --incremental web -: %v\n%s", err, stderr.String())
+	}
+	if sm, _, err := jail.ScanPackage(&stdout); err != nil || sm.UUID != uuid || len(sm.Removed) != len(m.Removed) {
+		t.Errorf("package on standard output: %+v, %v", sm, err)
 	}
 
 	pkDestroy(t, s, "web")
@@ -450,6 +462,9 @@ func TestPackageTemplateOrigin(t *testing.T) {
 	tpl := crMake1(t, s.Host, "create", map[string]starlark.Value{"props": crProps("tag", "tpl", "release", crRel)})
 	_, _, err := crCall(t, s.Host, "set", map[string]starlark.Value{"args": starlark.NewList([]starlark.Value{str("template=yes"), str("tpl")})})
 	must(t, err)
+	// The clone's rc.conf (its UUIDs rewritten: same size) must differ
+	// from the template's in time: zfs-fuse keeps whole seconds.
+	time.Sleep(1100 * time.Millisecond)
 	uuid := crMake1(t, s.Host, "create", map[string]starlark.Value{"template": str("tpl"), "props": crProps("tag", "web")})
 	root := s.Host.LocalPath("/iocage/jails/" + uuid + "/root")
 	must(t, os.WriteFile(root+"/etc/motd", []byte("from the template's clone\n"), 0o644))
