@@ -44,9 +44,12 @@ func init() {
 		"complete; its directory is made when missing), or to standard output\n"+
 		"for \"-\" (refused on a terminal). An existing file is refused unless\n"+
 		"force. Returns the bytes written. Undone by removing the file.", stSendStream)
-	register("receive_jail", "jail.receive_jail(file, pool=\"\") -> struct(dataset, uuid, new_uuid)\n\n"+
-		"Receives an export stream from the host file (\"-\": standard input, refused\n"+
-		"on a terminal) unmounted (`zfs receive -u`) as POOL/iocage/jails/UUID,\n"+
+	register("receive_jail", "jail.receive_jail(file, pool=\"\") -> struct(dataset, uuid, new_uuid, format, release, userland, origin)\n\n"+
+		"Receives an export from the host file (\"-\": standard input, refused\n"+
+		"on a terminal). A differential package (a tar stream, told by its first\n"+
+		"bytes) is made as jail.receive_package makes it (format \"package\");\n"+
+		"a ZFS stream (format \"zfs\", release, userland and origin \"\") is received\n"+
+		"unmounted (`zfs receive -u`) as POOL/iocage/jails/UUID,\n"+
 		"UUID being the jail's, read from the stream's first record, or a fresh\n"+
 		"one (new_uuid) when a dataset has that name. Fails on a stream that is\n"+
 		"not of an iocage jail. Undone with `zfs destroy -r`, also when the stream\n"+
@@ -220,13 +223,23 @@ func SendStream(ctx context.Context, h *runtime.Host, snapshot, file string, for
 	if _, err := zfs.SendArgs(snapshot, o); err != nil {
 		return 0, err
 	}
+	return writeOut(ctx, h, file, force, stdout, prog, "ZFS stream", u, func(w io.Writer) error {
+		return zfs.Send(ctx, h, snapshot, o, w)
+	})
+}
+
+// writeOut runs write on the host file (through FILE.part, renamed when
+// complete; an existing file is refused unless force) or, for "-", on
+// stdout, never a terminal; what names the data for that refusal. It
+// returns the bytes written, drawn on prog when it is a terminal.
+func writeOut(ctx context.Context, h *runtime.Host, file string, force bool, stdout, prog io.Writer, what string, u *thread.Undo, write func(w io.Writer) error) (int64, error) {
 	if file == "-" {
 		if stdout == nil || isTerminal(stdout) {
-			return 0, fmt.Errorf("refusing to write a ZFS stream to a terminal: redirect standard output, or name a file")
+			return 0, fmt.Errorf("refusing to write a %s to a terminal: redirect standard output, or name a file", what)
 		}
 		m := progress.New(prog, progress.Options{Name: "stdout"})
 		cw := &countWriter{w: io.MultiWriter(stdout, m)}
-		err := zfs.Send(ctx, h, snapshot, o, cw)
+		err := write(cw)
 		m.Finish(err == nil)
 		return cw.n, err
 	}
@@ -257,7 +270,7 @@ func SendStream(ctx context.Context, h *runtime.Host, snapshot, file string, for
 	}
 	m := progress.New(prog, progress.Options{Name: path.Base(file)})
 	cw := &countWriter{w: io.MultiWriter(f, m)}
-	err = zfs.Send(ctx, h, snapshot, o, cw)
+	err = write(cw)
 	if cerr := f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("%s: %w", part, cerr)
 	}
@@ -377,6 +390,12 @@ func ReceiveJail(ctx context.Context, h *runtime.Host, pool string, r io.Reader,
 }
 
 func stReceiveJail(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+	return receiveBuiltin(h, t, b, args, kwargs, false)
+}
+
+// receiveBuiltin opens the file of jail.receive_jail (either format) or
+// jail.receive_package (packageOnly) and receives it.
+func receiveBuiltin(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple, packageOnly bool) (starlark.Value, error) {
 	var file, pool string
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "file", &file, "pool?", &pool); err != nil {
 		return nil, err
@@ -393,7 +412,7 @@ func stReceiveJail(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 	po := progress.Options{Name: "stdin"}
 	if file == "-" {
 		if run.Stdin == nil || isTerminal(run.Stdin) {
-			return fail(b, fmt.Errorf("standard input is a terminal, not a stream: redirect it from an export, or name a file"))
+			return fail(b, fmt.Errorf("standard input is a terminal, not an export: redirect it from one, or name a file"))
 		}
 		r = run.Stdin
 	} else {
@@ -413,13 +432,18 @@ func stReceiveJail(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, arg
 		}
 	}
 	m := progress.New(prog, po)
-	rec, err := ReceiveJail(run.Ctx, h, pool, io.TeeReader(r, m), run.Undo)
+	var rec Received
+	var man *Manifest
+	if packageOnly {
+		rec, man, err = ReceivePackage(run.Ctx, h, pool, io.TeeReader(r, m), run.Undo)
+	} else {
+		rec, man, err = ReceiveExport(run.Ctx, h, pool, io.TeeReader(r, m), run.Undo)
+	}
 	m.Finish(err == nil)
 	if err != nil {
 		return fail(b, err)
 	}
-	return starlarkstruct.FromStringDict(starlark.String("jail.stream"), starlark.StringDict{
-		"dataset": starlark.String(rec.Dataset), "uuid": starlark.String(rec.UUID), "new_uuid": starlark.String(rec.NewUUID)}), nil
+	return receivedValue(rec, man), nil
 }
 
 // InspectImport reads the jail received at ds: the jail (its UUID from

@@ -1,0 +1,11 @@
+package jail
+
+import (
+	"syscall"
+	"time"
+)
+
+// ctimeOf is the inode change time of an lstat result.
+func ctimeOf(st *syscall.Stat_t) time.Time {
+	return time.Unix(int64(st.Ctimespec.Sec), int64(st.Ctimespec.Nsec))
+}
