@@ -16,7 +16,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
 	"strings"
 	"syscall"
 	"testing"
@@ -383,23 +382,10 @@ func TestPackageImportRefusals(t *testing.T) {
 	must(t, err)
 	must(t, os.WriteFile(s.Host.LocalPath("/var/tmp/cut.tar"), data[:len(data)*2/3], 0o600))
 	imp("truncated", "/var/tmp/cut.tar", "breaks off")
-	for n := 1; ; n += sandboxtest.FaultStep(1) {
-		if n > 60 {
-			t.Fatal("import still failing after 60 injected failures")
-		}
-		s.Host.InjectFailure(n)
+	stEachFailure(t, s, "import", 60, 1, func() string { return stState(t, s) }, func() (string, error) {
 		_, out, err := stRun(t, s, "import", map[string]starlark.Value{"file": str("/var/tmp/web.tar")})
-		s.Host.InjectFailure(0)
-		if err == nil {
-			break
-		}
-		if !strings.Contains(err.Error(), "injected failure") {
-			t.Fatalf("failure %d: %v\n%s", n, err, out)
-		}
-		if d := cmp.Diff(before, stState(t, s)); d != "" {
-			t.Fatalf("failure %d (%v) left (-before +after):\n%s", n, err, d)
-		}
-	}
+		return out, err
+	})
 }
 
 func TestPackageExportRefusals(t *testing.T) {
@@ -424,35 +410,21 @@ func TestPackageExportRefusals(t *testing.T) {
 	}
 	// Every sampled failed step of an incremental export leaves nothing.
 	must(t, s.Host.Change(ctx, "/sbin/zfs", "destroy", s.Pool+"/iocage/jails/"+cl+"/root/home"))
-	before = stState(t, s)
-	var files []string
-	for n := 1; ; n += sandboxtest.FaultStep(1) {
-		if n > 40 {
-			t.Fatal("export still failing after 40 injected failures")
-		}
-		s.Host.InjectFailure(n)
-		out, err := pkExport(t, s, "cl", "/var/tmp/f.tar", true)
-		s.Host.InjectFailure(0)
-		if err == nil {
-			break
-		}
-		if !strings.Contains(err.Error(), "injected failure") {
-			t.Fatalf("failure %d: %v\n%s", n, err, out)
-		}
-		if d := cmp.Diff(before, stState(t, s)); d != "" {
-			t.Fatalf("failure %d (%v) left (-before +after):\n%s", n, err, d)
-		}
+	// Nothing of a failed export stays: neither the datasets nor FILE or
+	// FILE.part.
+	exportState := func() string {
+		st := stState(t, s)
 		ents, _ := os.ReadDir(s.Host.LocalPath("/var/tmp"))
 		for _, e := range ents {
 			if strings.HasPrefix(e.Name(), "f.tar") {
-				files = append(files, e.Name())
+				st += "file " + e.Name() + "\n"
 			}
 		}
+		return st
 	}
-	sort.Strings(files)
-	if len(files) > 0 {
-		t.Errorf("failed exports left files: %v", files)
-	}
+	stEachFailure(t, s, "incremental export", 40, 1, exportState, func() (string, error) {
+		return pkExport(t, s, "cl", "/var/tmp/f.tar", true)
+	})
 }
 
 // A template's clone travels against the template, found by UUID.

@@ -207,24 +207,12 @@ func TestRenameFaults(t *testing.T) {
 	if _, out, err := stRun(t, s, "start", names("f")); err != nil {
 		t.Fatalf("start: %v\n%s", err, out)
 	}
-	before := renameState(t, s)
-	for n := 1; ; n += sandboxtest.FaultStep(1) {
-		if n > 20 {
-			t.Fatal("rename still failing after 20 injected failures")
-		}
-		s.Host.InjectFailure(n)
+	n := stEachFailure(t, s, "rename", 20, 1, func() string { return renameState(t, s) }, func() (string, error) {
 		_, out, err := stRun(t, s, "rename", renameArgs("f", "g"))
-		s.Host.InjectFailure(0)
-		if err == nil {
-			if n < 4 {
-				t.Errorf("rename succeeded with its change %d failing", n)
-			}
-			t.Logf("rename succeeded with failure injected at change %d", n)
-			break
-		}
-		if d := cmp.Diff(before, renameState(t, s)); d != "" {
-			t.Fatalf("failure at change %d left the host changed (-before +after):\n%s\n%s", n, d, out)
-		}
+		return out, err
+	})
+	if n < 4 {
+		t.Errorf("rename succeeded with its change %d failing", n)
 	}
 	g, err := jail.Lookup(context.Background(), s.Host, s.Pool, "g")
 	must(t, err)

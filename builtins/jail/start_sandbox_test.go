@@ -159,6 +159,32 @@ func stRunIn(t testing.TB, s *sandboxtest.Sandbox, recipe string, kwargs map[str
 	return v, out.String() + errs.String(), err
 }
 
+// stEachFailure fails the host changes of run one after another, from the
+// first (sampled by sandboxtest.FaultStep(sample)), and checks after each
+// that state reads as before. It stops when run succeeds, which must
+// happen by change max, and returns that change.
+func stEachFailure(t testing.TB, s *sandboxtest.Sandbox, what string, max, sample int, state func() string, run func() (string, error)) int {
+	t.Helper()
+	before := state()
+	for n := 1; ; n += sandboxtest.FaultStep(sample) {
+		if n > max {
+			t.Fatalf("%s still failing after %d injected failures", what, max)
+		}
+		s.Host.InjectFailure(n)
+		out, err := run()
+		s.Host.InjectFailure(0)
+		if err == nil {
+			return n
+		}
+		if !strings.Contains(err.Error(), "injected failure") {
+			t.Fatalf("%s, failure %d: %v\n%s", what, n, err, out)
+		}
+		if d := cmp.Diff(before, state()); d != "" {
+			t.Fatalf("%s, failure %d (%v) left (-before +after):\n%s", what, n, err, d)
+		}
+	}
+}
+
 func names(ns ...string) map[string]starlark.Value {
 	l := make([]starlark.Value, len(ns))
 	for i, n := range ns {

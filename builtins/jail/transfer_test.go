@@ -165,21 +165,8 @@ func TestImportFailuresLeaveNothing(t *testing.T) {
 	if d := cmp.Diff(before, stState(t, s)); d != "" {
 		t.Fatalf("truncated import left (-before +after):\n%s", d)
 	}
-	for n := 1; ; n += sandboxtest.FaultStep(2) {
-		if n > 50 {
-			t.Fatal("import still failing after 50 injected failures")
-		}
-		s.Host.InjectFailure(n)
+	stEachFailure(t, s, "import", 50, 2, func() string { return stState(t, s) }, func() (string, error) {
 		_, out, err := stRun(t, s, "import", map[string]starlark.Value{"file": str("/tmp/web.zfs")})
-		s.Host.InjectFailure(0)
-		if err == nil {
-			break
-		}
-		if !strings.Contains(err.Error(), "injected failure") {
-			t.Fatalf("failure %d: %v\n%s", n, err, out)
-		}
-		if d := cmp.Diff(before, stState(t, s)); d != "" {
-			t.Fatalf("failure %d (%v) left (-before +after):\n%s", n, err, d)
-		}
-	}
+		return out, err
+	})
 }

@@ -111,7 +111,8 @@ func TestEveryVerbsHelpComesFromItsRecipe(t *testing.T) {
 
 // metaOf is the metavariable the recipe's Arguments section gives p.
 func metaOf(t *testing.T, src, p string) string {
-	m := regexp.MustCompile(`(?m)^      ` + p + ` ([^:]+?)(?: \(verbatim\))?: `).FindStringSubmatch(src)
+	// A metavariable may hold a colon ([USER@]HOST[:POOL]); ": " ends it.
+	m := regexp.MustCompile(`(?m)^      ` + p + ` (.+?)(?: \(verbatim\))?: `).FindStringSubmatch(src)
 	if m == nil {
 		return strings.ToUpper(p)
 	}

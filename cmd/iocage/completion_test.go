@@ -72,7 +72,7 @@ func TestCompleteFromTheCommandTable(t *testing.T) {
 		{[]string{"completion", ""}, []string{"bash", "zsh", "fish"}},
 		{[]string{"man", "iocage-"}, []string{"iocage-recipes.5"}},
 		{[]string{"export", "web", ""}, []string{":file", "-"}},
-		{[]string{"export", "web", "-"}, []string{"--force", "-f", "-H", "--json", "--trace", "--dry-run", "--debug",
+		{[]string{"export", "web", "-"}, []string{"--force", "-f", "--incremental", "-i", "-H", "--json", "--trace", "--dry-run", "--debug",
 			"--recipes", "--version", "--help", "-h", "-"}},
 		{[]string{"export", "web", "--", "-"}, []string{":file", "-"}}, // after --, no flags
 		{[]string{"run", "x.star", "--st"}, []string{"--step-limit"}},
