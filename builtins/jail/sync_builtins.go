@@ -130,16 +130,11 @@ func stDestination(_ *runtime.Host, _ *starlark.Thread, b *starlark.Builtin, arg
 	if err != nil {
 		return fail(b, err)
 	}
-	s := SSH{Port: port, Identity: identity}
-	if opts != nil {
-		for i := 0; i < opts.Len(); i++ {
-			o, ok := starlark.AsString(opts.Index(i))
-			if !ok {
-				return fail(b, fmt.Errorf("ssh_options: got %s, want strings", opts.Index(i).Type()))
-			}
-			s.Options = append(s.Options, o)
-		}
+	o, err := stStrings(opts)
+	if err != nil {
+		return fail(b, fmt.Errorf("ssh_options: %w", err))
 	}
+	s := SSH{Port: port, Identity: identity, Options: o}
 	// The argv is checked now, so that a bad option fails before any change.
 	if _, err := s.Argv(d, "x"); err != nil {
 		return fail(b, err)

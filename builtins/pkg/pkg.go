@@ -120,23 +120,12 @@ func targetOf(v starlark.Value) (Target, error) {
 var pkgNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.+@/-]*$`)
 
 func namesOf(v starlark.Value) ([]string, error) {
-	var names []string
-	switch x := v.(type) {
-	case starlark.String:
-		names = []string{string(x)}
-	case *starlark.List, starlark.Tuple:
-		it := starlark.Iterate(x)
-		defer it.Done()
-		var e starlark.Value
-		for it.Next(&e) {
-			s, ok := starlark.AsString(e)
-			if !ok {
-				return nil, fmt.Errorf("names: got %s, want str", e.Type())
-			}
-			names = append(names, s)
-		}
-	default:
-		return nil, fmt.Errorf("names: got %s, want a list of str", v.Type())
+	if s, ok := v.(starlark.String); ok {
+		v = starlark.Tuple{s}
+	}
+	names, err := strs("names", v)
+	if err != nil {
+		return nil, err
 	}
 	if len(names) == 0 {
 		return nil, fmt.Errorf("names: no package named")

@@ -176,19 +176,21 @@ func CheckRemote(h *runtime.Host, root string) error {
 	return CheckRepositories(h, root)
 }
 
-func argStrings(b *starlark.Builtin, v starlark.Value) ([]string, error) {
-	it, ok := v.(starlark.Iterable)
-	if !ok {
-		return nil, fmt.Errorf("%s: args: got %s, want a list of str", b.Name(), v.Type())
+// strs reads what, a list or tuple of str.
+func strs(what string, v starlark.Value) ([]string, error) {
+	switch v.(type) {
+	case *starlark.List, starlark.Tuple:
+	default:
+		return nil, fmt.Errorf("%s: got %s, want a list of str", what, v.Type())
 	}
+	it := starlark.Iterate(v)
+	defer it.Done()
 	var out []string
-	iter := it.Iterate()
-	defer iter.Done()
 	var e starlark.Value
-	for iter.Next(&e) {
+	for it.Next(&e) {
 		s, ok := starlark.AsString(e)
 		if !ok {
-			return nil, fmt.Errorf("%s: args: element %d: got %s, want str", b.Name(), len(out), e.Type())
+			return nil, fmt.Errorf("%s: element %d: got %s, want str", what, len(out), e.Type())
 		}
 		out = append(out, s)
 	}
@@ -204,9 +206,9 @@ func (m *module) run(t *starlark.Thread, b *starlark.Builtin, args starlark.Tupl
 	if err != nil {
 		return fail(b, err)
 	}
-	pargs, err := argStrings(b, av)
+	pargs, err := strs("args", av)
 	if err != nil {
-		return nil, err
+		return fail(b, err)
 	}
 	r := thread.Get(t)
 	code, err := Run(r.Ctx, m.host(t), tg, pargs, r.Stdin, r.Stdout, r.Stderr)
@@ -221,9 +223,9 @@ func (m *module) local(t *starlark.Thread, b *starlark.Builtin, args starlark.Tu
 	if err := starlark.UnpackArgs(b.Name(), args, kwargs, "args", &av); err != nil {
 		return nil, err
 	}
-	pargs, err := argStrings(b, av)
+	pargs, err := strs("args", av)
 	if err != nil {
-		return nil, err
+		return fail(b, err)
 	}
 	ok, err := Local(pargs)
 	if err != nil {

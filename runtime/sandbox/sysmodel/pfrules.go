@@ -160,6 +160,26 @@ func (p *pfParser) familyProto(b *strings.Builder) (af, proto string, err error)
 
 // endpoint reads HOST [port N] (a port needs a proto) and returns the host
 // and the text pfctl prints for both ("10.0.0.1 port = 80").
+// pfEnds are the two sides of "from HOST [port N] to HOST [port N]".
+type pfEnds struct {
+	src, srcText, dst, dstText string
+	srcPort, dstPort           bool
+}
+
+// fromTo reads what follows "from": HOST [port N] to HOST [port N].
+func (p *pfParser) fromTo(af, proto string) (pfEnds, error) {
+	var e pfEnds
+	var err error
+	if e.src, e.srcText, e.srcPort, err = p.endpoint(af, proto); err != nil {
+		return e, err
+	}
+	if !p.accept("to") {
+		return e, errPfSyntax
+	}
+	e.dst, e.dstText, e.dstPort, err = p.endpoint(af, proto)
+	return e, err
+}
+
 func (p *pfParser) endpoint(af, proto string) (host, text string, hasPort bool, err error) {
 	host, err = p.host(af)
 	if err != nil {
@@ -200,18 +220,11 @@ func (p *pfParser) translation() (pfRule, error) {
 	if !p.accept("from") {
 		return pfRule{}, errPfSyntax
 	}
-	_, src, _, err := p.endpoint(af, proto)
+	e, err := p.fromTo(af, proto)
 	if err != nil {
 		return pfRule{}, err
 	}
-	if !p.accept("to") {
-		return pfRule{}, errPfSyntax
-	}
-	_, dst, _, err := p.endpoint(af, proto)
-	if err != nil {
-		return pfRule{}, err
-	}
-	b.WriteString(" from " + src + " to " + dst)
+	b.WriteString(" from " + e.srcText + " to " + e.dstText)
 	if !p.accept("->") {
 		return pfRule{}, errPfSyntax
 	}
@@ -266,21 +279,14 @@ func (p *pfParser) filter() (pfRule, error) {
 	if p.accept("all") {
 		b.WriteString(" all")
 	} else if p.accept("from") {
-		src, srcText, hasSP, err := p.endpoint(af, proto)
+		e, err := p.fromTo(af, proto)
 		if err != nil {
 			return pfRule{}, err
 		}
-		if !p.accept("to") {
-			return pfRule{}, errPfSyntax
-		}
-		dst, dstText, hasDP, err := p.endpoint(af, proto)
-		if err != nil {
-			return pfRule{}, err
-		}
-		if src == "any" && dst == "any" && !hasSP && !hasDP {
+		if e.src == "any" && e.dst == "any" && !e.srcPort && !e.dstPort {
 			b.WriteString(" all")
 		} else {
-			b.WriteString(" from " + srcText + " to " + dstText)
+			b.WriteString(" from " + e.srcText + " to " + e.dstText)
 		}
 	} else {
 		b.WriteString(" all")
