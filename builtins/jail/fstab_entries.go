@@ -101,6 +101,18 @@ func ReadJailFstab(h *runtime.Host, j *Jail) (text []byte, perm fs.FileMode, exi
 	return b, fi.Mode().Perm(), true, nil
 }
 
+// readFstabEntries is ReadJailFstab with the text parsed: the entries,
+// the text they came from, its permissions and whether it existed.
+func readFstabEntries(h *runtime.Host, j *Jail) (es []FstabEntry, text []byte, perm fs.FileMode, existed bool, err error) {
+	if text, perm, existed, err = ReadJailFstab(h, j); err != nil {
+		return nil, nil, 0, false, err
+	}
+	if es, err = ParseFstab(string(text)); err != nil {
+		return nil, nil, 0, false, fmt.Errorf("%s: %w", FstabFile(j), err)
+	}
+	return es, text, perm, existed, nil
+}
+
 // InJail is where e mounts as a path inside the jail whose root is root
 // ("/usr/ports"), %jailroot% or the root's host path taken off; false and
 // the text as written when it lies outside the root.
@@ -229,13 +241,9 @@ func AddFstabEntry(h *runtime.Host, u *thread.Undo, j *Jail, a FstabAddition) (F
 	if err := checkSource(h, a); err != nil {
 		return FstabEntry{}, 0, err
 	}
-	old, perm, existed, err := ReadJailFstab(h, j)
+	es, old, perm, existed, err := readFstabEntries(h, j)
 	if err != nil {
 		return FstabEntry{}, 0, err
-	}
-	es, err := ParseFstab(string(old))
-	if err != nil {
-		return FstabEntry{}, 0, fmt.Errorf("%s: %w", FstabFile(j), err)
 	}
 	root := stRoot(j)
 	r := h.InRoot(root)
@@ -328,13 +336,9 @@ func FindFstabEntry(es []FstabEntry, root, which string) (FstabEntry, int, error
 // RemoveFstabEntry removes the line of the entry which names (see
 // FindFstabEntry) from the jail's fstab; the change goes on u.
 func RemoveFstabEntry(h *runtime.Host, u *thread.Undo, j *Jail, which string) (FstabEntry, int, error) {
-	old, perm, existed, err := ReadJailFstab(h, j)
+	es, old, perm, existed, err := readFstabEntries(h, j)
 	if err != nil {
 		return FstabEntry{}, 0, err
-	}
-	es, err := ParseFstab(string(old))
-	if err != nil {
-		return FstabEntry{}, 0, fmt.Errorf("%s: %w", FstabFile(j), err)
 	}
 	e, n, err := FindFstabEntry(es, stRoot(j), which)
 	if err != nil {
@@ -535,13 +539,9 @@ func fstabStruct(e FstabEntry, n int, root string) *starlarkstruct.Struct {
 }
 
 func fstabList(h *runtime.Host, j *Jail) (*starlark.List, error) {
-	b, _, _, err := ReadJailFstab(h, j)
+	es, _, _, _, err := readFstabEntries(h, j)
 	if err != nil {
 		return nil, err
-	}
-	es, err := ParseFstab(string(b))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", FstabFile(j), err)
 	}
 	out := make([]starlark.Value, len(es))
 	for i, e := range es {
