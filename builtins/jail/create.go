@@ -493,21 +493,24 @@ func createData(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args s
 	if err != nil {
 		return nil, err
 	}
-	ctx := ctxOf(t)
 	name := DataDataset(s.Props["jail_zfs_dataset"], s.Pool)
-	ok, err := zfs.Exists(ctx, h, name)
-	if err != nil {
-		return fail(b, err)
-	}
-	if ok {
-		return starlark.String(name), nil
-	}
-	if err := makeDataset(thread.UndoOf(t), name, func() error {
-		return zfs.Create(ctx, h, name, true, map[string]string{"compression": "lz4", "jailed": "on", "mountpoint": "none"})
-	}); err != nil {
+	if err := EnsureDataDataset(ctxOf(t), h, name, thread.UndoOf(t)); err != nil {
 		return fail(b, err)
 	}
 	return starlark.String(name), nil
+}
+
+// EnsureDataDataset makes a jail's delegated dataset name as create does
+// (`zfs create -p`, lz4, jailed=on, mountpoint=none) unless it exists.
+// Undone with `zfs destroy -r`.
+func EnsureDataDataset(ctx context.Context, h *runtime.Host, name string, u *thread.Undo) error {
+	ok, err := zfs.Exists(ctx, h, name)
+	if err != nil || ok {
+		return err
+	}
+	return makeDataset(u, name, func() error {
+		return zfs.Create(ctx, h, name, true, map[string]string{"compression": "lz4", "jailed": "on", "mountpoint": "none"})
+	})
 }
 
 func linkTag(h *runtime.Host, t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {

@@ -718,15 +718,8 @@ func ReceivePackage(ctx context.Context, h *runtime.Host, pool string, r io.Read
 	if _, err := CloneTree(ctx, h, src, rec.NewUUID, rec.Dataset, props, u); err != nil {
 		return rec, m, err
 	}
-	data := rec.Dataset + "/data"
-	if ok, err := zfs.Exists(ctx, h, data); err != nil {
+	if err := EnsureDataDataset(ctx, h, rec.Dataset+"/data", u); err != nil {
 		return rec, m, err
-	} else if !ok {
-		if err := makeDataset(u, data, func() error {
-			return zfs.Create(ctx, h, data, false, map[string]string{"compression": "lz4", "jailed": "on", "mountpoint": "none"})
-		}); err != nil {
-			return rec, m, err
-		}
 	}
 	if h.DryRun() {
 		return rec, m, nil // the clone was printed, not made

@@ -396,6 +396,13 @@ func SendSync(ctx context.Context, h *runtime.Host, d Destination, s SSH, hdr *S
 		if i := strings.LastIndexByte(msg, '\n'); i >= 0 {
 			msg = msg[i+1:]
 		}
+		// The other host's words: no control characters in our error.
+		msg = strings.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f {
+				return -1
+			}
+			return r
+		}, msg)
 		if msg != "" {
 			return fw.n, fmt.Errorf("receiving on %s failed (%s): %w", d, msg, rerr)
 		}
@@ -533,6 +540,11 @@ func OpenTransfer(r io.Reader) (*Transfer, error) {
 // JailDatasets for the one that matters). Returns the bytes of streams
 // received.
 func ReceiveSync(ctx context.Context, h *runtime.Host, t *Transfer, top string, prog io.Writer) (int64, error) {
+	// The interrupted receives below top, in one read.
+	tokens, err := zfs.ResumeTokens(ctx, h, top)
+	if err != nil && !errors.Is(err, runtime.ErrNotExist) {
+		return 0, err
+	}
 	m := progress.New(prog, progress.Options{Name: t.Header.UUID})
 	var total int64
 	for _, d := range t.Header.Datasets {
@@ -544,11 +556,7 @@ func ReceiveSync(ctx context.Context, h *runtime.Host, t *Transfer, top string, 
 			target += "/" + d.Path
 		}
 		if d.Kind != SendResume {
-			tok, err := zfs.ResumeTokens(ctx, h, target)
-			if err != nil && !errors.Is(err, runtime.ErrNotExist) {
-				return total, err
-			}
-			if tok[target] != "" {
+			if tokens[target] != "" {
 				if err := zfs.AbortReceive(ctx, h, target); err != nil {
 					return total, err
 				}
