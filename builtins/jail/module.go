@@ -73,36 +73,27 @@ var Docs = map[string]string{
 // NewModule returns the jail module driving h.
 func NewModule(h *runtime.Host) *starlarkstruct.Module {
 	m := &module{h: h}
-	fns := map[string]func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
+	fns := map[string]thread.Func{
 		"pool": m.pool, "pools": m.pools, "activate": m.activate, "deactivate": m.deactivate, "prepare": m.prepare,
 		"list": m.list, "lookup": m.lookup, "lookup_snapshot": m.lookupSnapshot, "claims": m.claims, "find": m.find, "find_snapshot": m.findSnapshot, "defaults": m.defaults,
 		"get": m.get, "set": m.set, "reset": m.reset, "migrate": m.migrate, "running": m.running,
 		"properties": m.properties, "property": m.property, "builtin_defaults": m.builtinDefaults,
 	}
-	members := starlark.StringDict{}
-	for name, fn := range fns {
-		members[name] = starlark.NewBuiltin("jail."+name, fn)
-	}
 	for name, fn := range registered {
-		if _, dup := members[name]; dup {
+		if _, dup := fns[name]; dup {
 			panic("jail: builtin registered twice: " + name)
 		}
 		bound := fn
-		members[name] = starlark.NewBuiltin("jail."+name, func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
+		fns[name] = func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error) {
 			return bound(m.host(t), t, b, args, kwargs)
-		})
+		}
 	}
-	return &starlarkstruct.Module{Name: "jail", Members: members}
+	return thread.Module("jail", fns)
 }
 
 type module struct{ h *runtime.Host }
 
-func (m *module) host(t *starlark.Thread) *runtime.Host {
-	if m.h != nil {
-		return m.h
-	}
-	return thread.Host(t)
-}
+func (m *module) host(t *starlark.Thread) *runtime.Host { return thread.HostOr(m.h, t) }
 
 func ctxOf(t *starlark.Thread) context.Context { return thread.Context(t) }
 

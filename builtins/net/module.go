@@ -94,7 +94,7 @@ var Docs = map[string]string{
 // NewModule returns the net module driving h.
 func NewModule(h *runtime.Host) *starlarkstruct.Module {
 	m := &module{h: h}
-	fns := map[string]func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
+	fns := map[string]thread.Func{
 		"parse_ip4": m.parseIP4, "parse_ip6": m.parseIP6, "parse_interfaces": m.parseInterfaces,
 		"parse_vnet_mac": m.parseVnetMAC, "parse_defaultrouter": m.parseDefaultRouter,
 		"vnet_mac": m.vnetMAC, "autoip4": m.autoip4, "autoip4_locked": m.autoip4Locked,
@@ -106,11 +106,7 @@ func NewModule(h *runtime.Host) *starlarkstruct.Module {
 		"remove_alias": m.removeAlias, "route_add_default": m.routeAddDefault,
 		"bridge_create": m.bridgeCreate, "bridge_destroy": m.bridgeDestroy, "resolv_conf": m.resolvConf,
 	}
-	members := starlark.StringDict{}
-	for name, fn := range fns {
-		members[name] = starlark.NewBuiltin("net."+name, fn)
-	}
-	return &starlarkstruct.Module{Name: "net", Members: members}
+	return thread.Module("net", fns)
 }
 
 type module struct{ h *runtime.Host }

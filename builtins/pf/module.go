@@ -31,26 +31,17 @@ var Docs = map[string]string{
 // NewModule returns the pf module driving h (the run's host when nil).
 func NewModule(h *runtime.Host) *starlarkstruct.Module {
 	m := &module{h: h}
-	fns := map[string]func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
+	fns := map[string]thread.Func{
 		"anchor": m.anchor, "parse_rdr": m.parseRdr, "rules": m.rules, "load_rules": m.load, "flush": m.flush,
 		"show": m.show, "anchor_points": m.anchorPoints, "install_anchor_points": m.install,
 		"missing_anchor_points": m.missing,
 	}
-	members := starlark.StringDict{}
-	for name, fn := range fns {
-		members[name] = starlark.NewBuiltin("pf."+name, fn)
-	}
-	return &starlarkstruct.Module{Name: "pf", Members: members}
+	return thread.Module("pf", fns)
 }
 
 type module struct{ h *runtime.Host }
 
-func (m *module) host(t *starlark.Thread) *runtime.Host {
-	if m.h != nil {
-		return m.h
-	}
-	return thread.Host(t)
-}
+func (m *module) host(t *starlark.Thread) *runtime.Host { return thread.HostOr(m.h, t) }
 
 func fail(b *starlark.Builtin, err error) (starlark.Value, error) {
 	return nil, fmt.Errorf("%s: %w", b.Name(), err)

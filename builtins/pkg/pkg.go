@@ -54,25 +54,16 @@ var Docs = map[string]string{
 // NewModule returns the pkg module driving h.
 func NewModule(h *runtime.Host) *starlarkstruct.Module {
 	m := &module{h: h}
-	fns := map[string]func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
+	fns := map[string]thread.Func{
 		"install": m.install, "remove": m.remove, "update": m.update, "installed": m.installed, "read_list": m.readList,
 		"run": m.run, "local": m.local, "check_remote": m.checkRemote,
 	}
-	members := starlark.StringDict{}
-	for name, fn := range fns {
-		members[name] = starlark.NewBuiltin("pkg."+name, fn)
-	}
-	return &starlarkstruct.Module{Name: "pkg", Members: members}
+	return thread.Module("pkg", fns)
 }
 
 type module struct{ h *runtime.Host }
 
-func (m *module) host(t *starlark.Thread) *runtime.Host {
-	if m.h != nil {
-		return m.h
-	}
-	return thread.Host(t)
-}
+func (m *module) host(t *starlark.Thread) *runtime.Host { return thread.HostOr(m.h, t) }
 
 func fail(b *starlark.Builtin, err error) (starlark.Value, error) {
 	return nil, fmt.Errorf("%s: %w", b.Name(), err)

@@ -46,25 +46,16 @@ var Docs = map[string]string{
 // NewModule returns the rctl module driving h (the run's host when nil).
 func NewModule(h *runtime.Host) *starlarkstruct.Module {
 	m := &module{h: h}
-	fns := map[string]func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
+	fns := map[string]thread.Func{
 		"rules": m.rules, "add": m.add, "remove": m.remove, "list": m.list, "usage": m.usage,
 		"cpuset": m.cpuset, "cpus": m.cpus,
 	}
-	members := starlark.StringDict{}
-	for name, fn := range fns {
-		members[name] = starlark.NewBuiltin("rctl."+name, fn)
-	}
-	return &starlarkstruct.Module{Name: "rctl", Members: members}
+	return thread.Module("rctl", fns)
 }
 
 type module struct{ h *runtime.Host }
 
-func (m *module) host(t *starlark.Thread) *runtime.Host {
-	if m.h != nil {
-		return m.h
-	}
-	return thread.Host(t)
-}
+func (m *module) host(t *starlark.Thread) *runtime.Host { return thread.HostOr(m.h, t) }
 
 func fail(b *starlark.Builtin, err error) (starlark.Value, error) {
 	return nil, fmt.Errorf("%s: %w", b.Name(), err)

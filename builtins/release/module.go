@@ -108,17 +108,13 @@ var Docs = map[string]string{
 // NewModule returns the release module driving h.
 func NewModule(h *runtime.Host) *starlarkstruct.Module {
 	m := &module{h: h}
-	fns := map[string]func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
+	fns := map[string]thread.Func{
 		"mirror": m.mirror, "host": m.host, "url": m.url, "manifest": m.manifest, "select": m.selectFiles,
 		"prepare": m.prepare, "download": m.download, "extract": m.extract, "update": m.update,
 		"version": m.version, "base": m.base, "mark_fetched": m.markFetched, "list": m.list,
 		"upgrade": m.upgrade, "merge_etc": m.mergeEtc, "compare": compare,
 	}
-	members := starlark.StringDict{}
-	for name, fn := range fns {
-		members[name] = starlark.NewBuiltin("release."+name, fn)
-	}
-	return &starlarkstruct.Module{Name: "release", Members: members}
+	return thread.Module("release", fns)
 }
 
 type module struct{ h *runtime.Host }

@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"go.starlark.net/starlark"
+	"go.starlark.net/starlarkstruct"
 
 	"github.com/iocage/iocage/runtime"
 )
@@ -79,4 +80,26 @@ func Progress(t *starlark.Thread) io.Writer {
 		return r.Stderr
 	}
 	return nil
+}
+
+// Func is the Go side of a builtin.
+type Func = func(t *starlark.Thread, b *starlark.Builtin, args starlark.Tuple, kwargs []starlark.Tuple) (starlark.Value, error)
+
+// Module makes the Starlark module name of fns, each member a builtin
+// called "name.KEY" so that errors and backtraces name it.
+func Module(name string, fns map[string]Func) *starlarkstruct.Module {
+	members := starlark.StringDict{}
+	for k, fn := range fns {
+		members[k] = starlark.NewBuiltin(name+"."+k, fn)
+	}
+	return &starlarkstruct.Module{Name: name, Members: members}
+}
+
+// HostOr is h, or the run's host when h is nil: a module made for one
+// host, or for whichever host the run drives.
+func HostOr(h *runtime.Host, t *starlark.Thread) *runtime.Host {
+	if h != nil {
+		return h
+	}
+	return Host(t)
 }

@@ -76,27 +76,18 @@ var Docs = map[string]string{
 // NewModule returns the zfs module driving h.
 func NewModule(h *runtime.Host) *starlarkstruct.Module {
 	m := &module{h: h}
-	fns := map[string]func(*starlark.Thread, *starlark.Builtin, starlark.Tuple, []starlark.Tuple) (starlark.Value, error){
+	fns := map[string]thread.Func{
 		"exists": m.exists, "get": m.get, "list": m.list, "create": m.create, "snapshot": m.snapshot,
 		"clone": m.clone, "promote": m.promote, "rollback": m.rollback, "destroy": m.destroy,
 		"rename": m.rename, "set": m.set, "inherit": m.inherit, "send": m.send, "receive": m.receive,
 		"transfer": m.transfer, "mount": m.mount, "unmount": m.unmount, "human": human,
 	}
-	members := starlark.StringDict{}
-	for name, fn := range fns {
-		members[name] = starlark.NewBuiltin("zfs."+name, fn)
-	}
-	return &starlarkstruct.Module{Name: "zfs", Members: members}
+	return thread.Module("zfs", fns)
 }
 
 type module struct{ h *runtime.Host }
 
-func (m *module) host(t *starlark.Thread) *runtime.Host {
-	if m.h != nil {
-		return m.h
-	}
-	return thread.Host(t)
-}
+func (m *module) host(t *starlark.Thread) *runtime.Host { return thread.HostOr(m.h, t) }
 
 func ctxOf(t *starlark.Thread) context.Context { return thread.Context(t) }
 
